@@ -1,0 +1,132 @@
+#pragma once
+// The connector contract: what a source and a sink promise the engine, and what the engine gives them.
+//
+// Sources stream: Next() fills a bounded batch and the engine never asks for the whole result. Sinks write
+// batches, and make them durable in chunks: CommitChunk() returns an opaque checkpoint that the engine
+// persists with the activity run before asking for more. Every chunk carries a stable idempotency key
+// (run id + activity + chunk number), so that an attempt resumed after a crash continues from the last
+// checkpoint and never writes a committed chunk twice.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cancel.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/rows.hpp"
+#include "core/time.hpp"
+
+namespace adxflow {
+
+// Per-call context: cancellation (user cancel, activity timeout, daemon shutdown) and the clock.
+struct OpContext {
+    CancellationToken cancel;
+    Clock* clock = &SystemClock::Instance();
+    std::string run_id;
+    std::string activity_name;
+
+    Status CheckCancelled() const { return cancel.cancelled() ? Status(cancel.reason()) : Ok(); }
+};
+
+struct SourceStats {
+    uint64_t rows_read = 0;
+    uint64_t bytes_read = 0;
+    uint64_t files_read = 0;
+};
+
+struct SinkStats {
+    uint64_t rows_written = 0;
+    uint64_t bytes_written = 0;
+    uint64_t files_written = 0;
+};
+
+class Source {
+public:
+    virtual ~Source() = default;
+    // Opens the source and reports its schema: column names, and types where the store knows them.
+    virtual Result<Schema> Open(const OpContext& ctx) = 0;
+    // Clears `batch` and fills it with at most `max_rows` rows; false once the source is exhausted (the
+    // batch may still hold the last rows). Memory stays bounded by the batch, whatever the data size.
+    virtual Result<bool> Next(RowBatch& batch, size_t max_rows, const OpContext& ctx) = 0;
+    virtual SourceStats stats() const = 0;
+};
+
+// Stable identity of one committed chunk of one activity run, whatever attempt writes it.
+struct ChunkKey {
+    std::string run_id;
+    std::string activity_name;
+    uint64_t chunk = 0;
+    std::string ToString() const { return run_id + "/" + activity_name + "/" + std::to_string(chunk); }
+};
+
+class Sink {
+public:
+    virtual ~Sink() = default;
+    // Prepares to receive rows of `schema`. `checkpoint` is null for a fresh start, or the last value this
+    // sink returned from CommitChunk in an earlier attempt: the sink resumes right after that chunk and
+    // discards whatever was written but not committed since.
+    virtual Status Open(const Schema& schema, const Json& checkpoint, const OpContext& ctx) = 0;
+    virtual Status Write(const RowBatch& batch, const OpContext& ctx) = 0;
+    // Makes every row written since the previous commit durable, once per key, and returns the checkpoint
+    // to persist. A sink that cannot resume returns null; the engine then restarts it from scratch.
+    virtual Result<Json> CommitChunk(const ChunkKey& key, const OpContext& ctx) = 0;
+    // Publishes the output (for files: the rename that makes them visible). Called after the last commit.
+    virtual Status Finish(const OpContext& ctx) = 0;
+    // Drops uncommitted work; committed chunks stay in place for a resume. Must not throw.
+    virtual void Abort() noexcept {}
+    virtual SinkStats stats() const = 0;
+};
+
+// What the daemon lends to connectors.
+struct ConnectorEnv {
+    // Local file access is confined to these folders (config `file_roots`, `--file-root`).
+    std::vector<std::filesystem::path> file_roots;
+};
+
+// Fully resolved configuration of one side of a Copy, or of a Lookup: expressions evaluated, references
+// followed, secrets decrypted. Connectors never see unevaluated expressions.
+struct EndpointSpec {
+    std::string linked_service_type;
+    Json linked_service = Json::object();  // the linked service's typeProperties
+    std::string dataset_type;
+    Json dataset = Json::object();  // the dataset's typeProperties
+    Schema dataset_schema;          // from the dataset's "schema"/"structure", when given
+    Json settings = Json::object(); // the Copy activity's source or sink object (type, storeSettings, ...)
+    std::string run_id;
+    std::string activity_name;
+};
+
+using SourceFactory = std::function<Result<std::unique_ptr<Source>>(const EndpointSpec&, const ConnectorEnv&)>;
+using SinkFactory = std::function<Result<std::unique_ptr<Sink>>(const EndpointSpec&, const ConnectorEnv&)>;
+
+// One store (files, ADX, blob, PostgreSQL), keyed by its linked-service type(s).
+struct ConnectorDescriptor {
+    std::string name;                               // "file", "adx", ...
+    std::vector<std::string> linked_service_types;  // "FileServer"
+    std::vector<std::string> dataset_types;         // "DelimitedText", "Json"
+    std::vector<std::string> source_types;          // "DelimitedTextSource", "JsonSource"
+    std::vector<std::string> sink_types;            // "DelimitedTextSink", "JsonSink"
+    SourceFactory make_source;                      // null when the store cannot be read
+    SinkFactory make_sink;                          // null when the store cannot be written
+};
+
+// Connectors known to this daemon. Filled once at start-up by RegisterBuiltinConnectors(); read-only after.
+// Type names compare case-insensitively, as ADF's discriminators do.
+class ConnectorRegistry {
+public:
+    void Register(ConnectorDescriptor descriptor);
+    const ConnectorDescriptor* ForLinkedService(std::string_view type) const;
+    bool KnowsLinkedServiceType(std::string_view type) const { return ForLinkedService(type) != nullptr; }
+    bool KnowsDatasetType(std::string_view type) const;
+    bool KnowsSourceType(std::string_view type) const;
+    bool KnowsSinkType(std::string_view type) const;
+    const std::vector<ConnectorDescriptor>& all() const { return connectors_; }
+
+private:
+    std::vector<ConnectorDescriptor> connectors_;
+};
+
+}  // namespace adxflow
