@@ -38,10 +38,13 @@ bool IsExpression(const Json& value);
 // Errors are kInvalidInput with a message naming the expression and the problem.
 Result<Json> Evaluate(const Json& value, const EvalContext& ctx);
 
-// Evaluate every string and Expression object inside `tree` (objects and arrays recursively).
+// Evaluate every string and Expression object inside `tree` (objects and arrays recursively). An error's
+// `target` is the JSON path of the failing value, e.g. "source.query".
 Result<Json> EvaluateTree(const Json& tree, const EvalContext& ctx);
 
 // Parse without evaluating, for validation at submission time; the error names the offending position.
 Status CheckSyntax(const Json& value);
+// CheckSyntax over every string and Expression object in `tree`; the error's target is the JSON path.
+Status CheckTreeSyntax(const Json& tree);
 
 }  // namespace adxflow::expr
