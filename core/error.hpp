@@ -110,8 +110,9 @@ inline Status Ok() { return {}; }
 #define ADXFLOW_CONCAT_INNER_(a, b) a##b
 #define ADXFLOW_CONCAT_(a, b) ADXFLOW_CONCAT_INNER_(a, b)
 // Bind the value of a Result<T> expression to `lhs`, or return its error.
+// Expands to several statements: use it as a statement of its own, inside braces after if/for.
 #define ADXFLOW_ASSIGN_OR_RETURN(lhs, expr) \
-    ADXFLOW_ASSIGN_OR_RETURN_IMPL_(ADXFLOW_CONCAT_(adxflow_r_, __LINE__), lhs, expr)
+    ADXFLOW_ASSIGN_OR_RETURN_IMPL_(ADXFLOW_CONCAT_(adxflow_r_, __COUNTER__), lhs, expr)
 #define ADXFLOW_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
     auto tmp = (expr);                                 \
     if (!tmp.ok()) return std::move(tmp).error();      \

@@ -1,0 +1,112 @@
+#pragma once
+// The run engine: accepts pipeline runs, decides which activities are ready (dependsOn, leaf rule),
+// hands attempts to the worker pool, applies timeouts, retries and cancellation, and records every
+// transition through the RunRepository before anyone can observe it.
+//
+// One scheduler thread owns all in-memory run state; API threads and workers talk to it through an event
+// queue, so no run state is ever shared between threads. Time comes from an injectable Clock.
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/contract.hpp"
+#include "core/engine/activity.hpp"
+#include "core/engine/worker_pool.hpp"
+#include "core/metrics.hpp"
+#include "core/model/pipeline_spec.hpp"
+#include "core/runs/records.hpp"
+
+namespace adxflow::engine {
+
+struct EngineOptions {
+    std::string factory_name = "adxflow";
+    size_t workers = 4;
+    size_t max_concurrent_runs = 200;  // runs InProgress at once; later ones wait as Queued
+    Millis shutdown_grace{30000};      // how long Stop() lets running attempts finish before interrupting
+    size_t default_chunk_rows = 100000;
+};
+
+struct CreateRunRequest {
+    std::string pipeline_name;
+    Json pipeline = Json::object();    // the pipeline's properties
+    Json parameters = Json::object();  // as given by the caller; bound against the declarations here
+    Json invoked_by = Json::object();  // defaults to Manual
+    std::string run_group_id;          // empty: a new group (the run's own id)
+};
+
+class Engine {
+public:
+    Engine(EngineOptions options, Clock& clock, RunRepository& runs, DefinitionSource& definitions,
+           const ConnectorRegistry& connectors, ConnectorEnv env, Metrics* metrics);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Recovers unfinished runs from the repository (an attempt that was InProgress becomes a failed
+    // attempt with errorCode DaemonRestart and is queued again from its checkpoint), then starts.
+    Status Start();
+    // Stops dispatching, lets running attempts finish for up to shutdown_grace, then interrupts the rest:
+    // they stay InProgress in the store and resume from their checkpoint at the next Start().
+    void Stop();
+
+    // Validates parameters, persists the run as Queued and schedules it. Errors are kInvalidInput.
+    Result<PipelineRun> CreateRun(CreateRunRequest request);
+    // Requests cancellation; the run goes Canceling, then Cancelled once running attempts stopped.
+    // Returns false when the run is unknown to the engine (finished or never existed).
+    bool Cancel(const std::string& run_id);
+
+    // Activity types this engine executes (for validation at PUT).
+    std::set<std::string> ActivityTypes() const;
+
+private:
+    struct ActivityState;
+    struct RunState;
+    struct Event;
+
+    void Loop();
+    void Post(Event event);
+    void Handle(Event& event);
+    void Process(RunState& run);
+    void StartRun(RunState& run);
+    void StartAttempt(RunState& run, ActivityState& act);
+    void OnAttemptDone(RunState& run, ActivityState& act, ActivityResult result, Json checkpoint);
+    void FailAttempt(RunState& run, ActivityState& act, const Error& error);
+    void Finalize(RunState& run);
+    void FinishActivity(RunState& run, ActivityState& act, const std::string& status);
+    void AddTimer(TimePoint when, const std::string& run_id);
+    void PromoteQueuedRuns();
+    expr::EvalContext BuildContext(const RunState& run) const;
+    Status Recover();
+    std::unique_ptr<RunState> MakeRunState(PipelineRun run, Status* error);
+
+    EngineOptions options_;
+    Clock& clock_;
+    RunRepository& runs_;
+    Metrics* metrics_;
+    ExecutionServices services_;
+    std::map<std::string, std::unique_ptr<ActivityExecutor>> executors_;
+    std::unique_ptr<WorkerPool> pool_;
+
+    std::mutex mu_;  // guards events_, stopping_
+    std::condition_variable cv_;
+    std::deque<Event> events_;
+    bool stopping_ = false;
+    bool draining_ = false;  // scheduler-thread view of stopping_
+    std::thread scheduler_;
+
+    // Scheduler-thread state.
+    std::map<std::string, std::unique_ptr<RunState>> active_;  // InProgress and Canceling runs
+    std::deque<std::unique_ptr<RunState>> waiting_;            // Queued runs waiting for a slot
+    std::set<std::string> dirty_;
+    std::multimap<TimePoint, std::string> timers_;
+    size_t running_attempts_ = 0;
+};
+
+}  // namespace adxflow::engine

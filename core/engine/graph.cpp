@@ -1,0 +1,67 @@
+#include "core/engine/graph.hpp"
+
+#include <set>
+
+#include "core/json.hpp"
+
+namespace adxflow::engine {
+
+namespace {
+
+bool Satisfies(std::string_view status, Condition c) {
+    switch (c) {
+        case Condition::kSucceeded: return status == "Succeeded";
+        case Condition::kFailed: return status == "Failed";
+        case Condition::kSkipped: return status == "Skipped";
+        case Condition::kCompleted: return status == "Succeeded" || status == "Failed";
+    }
+    return false;
+}
+
+const Node* Find(const std::vector<Node>& nodes, std::string_view name) {
+    for (const auto& n : nodes)
+        if (IEquals(n.name, name)) return &n;
+    return nullptr;
+}
+
+}  // namespace
+
+Readiness EvaluateDependencies(const Node& node, const StatusLookup& status_of) {
+    bool all_satisfied = true;
+    for (const auto& edge : node.depends_on) {
+        auto status = status_of(edge.upstream);
+        if (!status) return Readiness::kWait;
+        bool ok = false;
+        for (auto c : edge.conditions) ok = ok || Satisfies(*status, c);
+        all_satisfied = all_satisfied && ok;
+    }
+    return all_satisfied ? Readiness::kRun : Readiness::kSkip;
+}
+
+LeafVerdict EvaluateLeafRule(const std::vector<Node>& nodes, const StatusLookup& status_of) {
+    std::set<std::string> has_dependents;
+    for (const auto& n : nodes)
+        for (const auto& e : n.depends_on) has_dependents.insert(ToLower(e.upstream));
+
+    LeafVerdict verdict;
+    std::set<std::string> visited;
+    std::function<void(const Node&)> evaluate = [&](const Node& n) {
+        if (!visited.insert(ToLower(n.name)).second) return;
+        auto status = status_of(n.name).value_or("Failed");
+        if (status == "Skipped") {
+            // A skipped leaf says nothing by itself: the outcome is decided by what caused the skip.
+            for (const auto& e : n.depends_on)
+                if (const Node* parent = Find(nodes, e.upstream)) evaluate(*parent);
+            return;
+        }
+        if (status != "Succeeded") {
+            verdict.succeeded = false;
+            verdict.failed.push_back(n.name);
+        }
+    };
+    for (const auto& n : nodes)
+        if (!has_dependents.count(ToLower(n.name))) evaluate(n);
+    return verdict;
+}
+
+}  // namespace adxflow::engine

@@ -1,0 +1,27 @@
+#pragma once
+// Column mapping between a source's schema and what the sink receives (ADF's `translator`).
+// - No translator: by name. When the sink dataset declares no schema (files), every source column passes
+//   through under its own name. When it does, each sink column takes the source column of the same name
+//   (exact match first, then case-insensitive); sink columns without a source column are written as null.
+// - TabularTranslator with `mappings`: only the mapped columns, in mapping order; a source column is
+//   named (`name`) or, for headerless text, numbered (`ordinal`, 1-based, may be a string).
+
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/rows.hpp"
+
+namespace adxflow::engine {
+
+struct ColumnMapping {
+    Schema output;
+    std::vector<int> source_index;  // per output column; -1 writes null
+    bool identity = false;          // output == source: batches pass through untouched
+};
+
+Result<ColumnMapping> BuildMapping(const Schema& source, const Schema& sink_schema, const Json& translator);
+// Fills `out` (reset to the output width) from `in`.
+void ApplyMapping(const ColumnMapping& mapping, const RowBatch& in, RowBatch& out);
+
+}  // namespace adxflow::engine

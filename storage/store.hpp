@@ -1,0 +1,71 @@
+#pragma once
+// The SQLite store: resource definitions (with sealed secrets and etags) and run history. One writer
+// connection serialised by a mutex (SQLite allows one writer anyway) and a pool of reader connections, so
+// that API reads proceed in parallel with the scheduler's writes (WAL).
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/runs/records.hpp"
+#include "storage/sqlite.hpp"
+
+namespace adxflow::storage {
+
+struct StoredResource {
+    std::string name;  // as first spelled by the user
+    Json body;         // {"name", "properties"}; secrets sealed
+    std::string etag;
+    std::string updated_at;
+};
+
+class Store final : public engine::RunRepository {
+public:
+    static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path);
+    ~Store() override;
+
+    // ---- definitions; `kind` is the ARM collection name ("pipelines", "datasets", ...)
+    Result<std::optional<StoredResource>> GetResource(std::string_view kind, std::string_view name);
+    Result<std::vector<StoredResource>> ListResources(std::string_view kind);
+    // Creates or replaces. With `if_match` ("*" or an etag) the current row must match, else kConflict
+    // (HTTP 412). Keeps the first spelling of the name, as ADF does.
+    Result<StoredResource> PutResource(std::string_view kind, std::string_view name, const Json& body,
+                                       const std::optional<std::string>& if_match);
+    Result<bool> DeleteResource(std::string_view kind, std::string_view name);  // false when absent
+    Result<Json> GetGlobalParameters();
+    Status PutGlobalParameters(const Json& parameters);
+
+    // ---- run history (engine::RunRepository)
+    Status InsertPipelineRun(engine::PipelineRun& run) override;
+    Status UpdatePipelineRun(const engine::PipelineRun& run) override;
+    Result<std::optional<engine::PipelineRun>> GetPipelineRun(const std::string& run_id) override;
+    Result<std::vector<engine::PipelineRun>> LoadUnfinishedRuns() override;
+    Status InsertActivityRun(const engine::ActivityRun& run) override;
+    Status UpdateActivityRun(const engine::ActivityRun& run) override;
+    Status SaveCheckpoint(const std::string& activity_run_id, const Json& checkpoint) override;
+    Result<std::vector<engine::ActivityRun>> LoadActivityRuns(const std::string& run_id) override;
+
+    Result<engine::RunPage> QueryPipelineRuns(const engine::RunFilter& filter);
+    // Activity runs of one pipeline run, filtered (ActivityName, ActivityType, Status) and ordered.
+    Result<std::vector<engine::ActivityRun>> QueryActivityRuns(const std::string& run_id,
+                                                                const engine::RunFilter& filter);
+
+    int schema_version() const;
+
+private:
+    struct PooledConnection;
+    class Lease;
+    explicit Store(std::filesystem::path path);
+    Result<Lease> Reader();
+    std::filesystem::path path_;
+    std::mutex write_mu_;
+    std::unique_ptr<PooledConnection> writer_;
+    std::mutex readers_mu_;
+    std::vector<std::unique_ptr<PooledConnection>> idle_readers_;
+};
+
+}  // namespace adxflow::storage
