@@ -1,0 +1,34 @@
+#pragma once
+// DelimitedText (CSV) writer. Quotes a value when it holds the delimiter, the quote or a line break
+// (or always, with quoteAllText), doubling inner quotes as RFC 4180 says: ADX ingestion
+// reads CSV that way, and so does DelimitedReader. Null writes as nullValue; an empty string writes as ""
+// when that would otherwise read back as null.
+//
+// The escape character is not written inside quotes (ADX would keep it as data). A reader using the
+// default escapeChar "\" therefore misreads a value that ends in a backslash; files meant to be read
+// back with ADF settings should set escapeChar to the quote character, as RFC 4180 files do.
+
+#include <string>
+
+#include "connectors/common/format/row_io.hpp"
+
+namespace adxflow::format {
+
+class DelimitedWriter : public RowWriter {
+public:
+    DelimitedWriter(DelimitedTextOptions options, ByteWriter& bytes);
+
+    Status Begin(const Schema& schema, bool resume, uint64_t rows_already_written) override;
+    Status Write(const RowBatch& batch) override;
+    Status End() override { return Ok(); }
+
+private:
+    void AppendField(std::string_view text, bool is_null);
+    DelimitedTextOptions options_;
+    ByteWriter& bytes_;
+    std::string row_delimiter_;
+    std::string line_;
+    size_t width_ = 0;
+};
+
+}  // namespace adxflow::format
