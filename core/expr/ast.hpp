@@ -24,10 +24,11 @@ struct Node {
     Kind kind = Kind::kLiteral;
     size_t begin = 0;  // span in the source text, [begin, end)
     size_t end = 0;
-    Json literal;                                 // kLiteral
-    std::string name;                             // kCall: function name as written; kMember: property
-    std::vector<std::unique_ptr<Node>> children;  // kCall: arguments; kMember: {object}; kIndex: {object, index}
-    bool null_safe = false;                       // kMember / kIndex written with '?'
+    Json literal;      // kLiteral
+    std::string name;  // kCall: function name as written; kMember: property
+    std::vector<std::unique_ptr<Node>>
+        children;            // kCall: arguments; kMember: {object}; kIndex: {object, index}
+    bool null_safe = false;  // kMember / kIndex written with '?'
 };
 
 using NodePtr = std::unique_ptr<Node>;

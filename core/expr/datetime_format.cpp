@@ -13,9 +13,9 @@ constexpr long long kTicksPerSecond = 10000000;
 // DateTime.Ticks of 1970-01-01T00:00:00Z.
 constexpr long long kUnixEpochTicks = 621355968000000000LL;
 
-constexpr std::array<const char*, 12> kMonthNames = {"January", "February", "March",     "April",
-                                                     "May",     "June",     "July",      "August",
-                                                     "September", "October", "November", "December"};
+constexpr std::array<const char*, 12> kMonthNames = {"January",   "February", "March",    "April",
+                                                     "May",       "June",     "July",     "August",
+                                                     "September", "October",  "November", "December"};
 constexpr std::array<const char*, 7> kDayNames = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                                   "Thursday", "Friday", "Saturday"};
 
@@ -30,32 +30,49 @@ std::string Padded(long long value, int width) {
 std::optional<std::string_view> StandardPattern(char spec) {
     switch (spec) {
         case 'o':
-        case 'O': return "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK";
-        case 's': return "yyyy'-'MM'-'dd'T'HH':'mm':'ss";
-        case 'u': return "yyyy'-'MM'-'dd HH':'mm':'ss'Z'";
+        case 'O':
+            return "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffffK";
+        case 's':
+            return "yyyy'-'MM'-'dd'T'HH':'mm':'ss";
+        case 'u':
+            return "yyyy'-'MM'-'dd HH':'mm':'ss'Z'";
         case 'R':
-        case 'r': return "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'";
-        case 'd': return "M/d/yyyy";
-        case 'D': return "dddd, MMMM d, yyyy";
-        case 't': return "h:mm tt";
-        case 'T': return "h:mm:ss tt";
-        case 'f': return "dddd, MMMM d, yyyy h:mm tt";
+        case 'r':
+            return "ddd, dd MMM yyyy HH':'mm':'ss 'GMT'";
+        case 'd':
+            return "M/d/yyyy";
+        case 'D':
+            return "dddd, MMMM d, yyyy";
+        case 't':
+            return "h:mm tt";
+        case 'T':
+            return "h:mm:ss tt";
+        case 'f':
+            return "dddd, MMMM d, yyyy h:mm tt";
         case 'F':
-        case 'U': return "dddd, MMMM d, yyyy h:mm:ss tt";
-        case 'g': return "M/d/yyyy h:mm tt";
-        case 'G': return "M/d/yyyy h:mm:ss tt";
+        case 'U':
+            return "dddd, MMMM d, yyyy h:mm:ss tt";
+        case 'g':
+            return "M/d/yyyy h:mm tt";
+        case 'G':
+            return "M/d/yyyy h:mm:ss tt";
         case 'M':
-        case 'm': return "MMMM d";
+        case 'm':
+            return "MMMM d";
         case 'Y':
-        case 'y': return "MMMM yyyy";
-        default: return std::nullopt;
+        case 'y':
+            return "MMMM yyyy";
+        default:
+            return std::nullopt;
     }
 }
 
-Result<std::string> FormatCustom(const CivilTime& c, std::string_view format, std::string_view original) {
+Result<std::string> FormatCustom(const CivilTime& c, std::string_view format, std::string_view original,
+                                 bool utc) {
     auto bad = [&](std::string_view why) {
-        return MakeError(ErrorKind::kInvalidInput, "expr.format",
-                         "'" + std::string(original) + "' is not a valid date/time format: " + std::string(why));
+        return MakeError(
+            ErrorKind::kInvalidInput, "expr.format",
+            "'" + std::string(original) + "' is not a valid date/time format: " + std::string(why));
     };
     std::string out;
     size_t i = 0;
@@ -83,24 +100,41 @@ Result<std::string> FormatCustom(const CivilTime& c, std::string_view format, st
         int n = static_cast<int>(run);
         switch (ch) {
             case 'y':
-                if (n == 1) out += std::to_string(c.year % 100);
-                else if (n == 2) out += Padded(c.year % 100, 2);
-                else out += Padded(c.year, n);
+                if (n == 1)
+                    out += std::to_string(c.year % 100);
+                else if (n == 2)
+                    out += Padded(c.year % 100, 2);
+                else
+                    out += Padded(c.year, n);
                 break;
             case 'M':
-                if (n <= 2) out += Padded(c.month, n);
-                else if (n == 3) out += std::string(kMonthNames[c.month - 1]).substr(0, 3);
-                else out += kMonthNames[c.month - 1];
+                if (n <= 2)
+                    out += Padded(c.month, n);
+                else if (n == 3)
+                    out += std::string(kMonthNames[c.month - 1]).substr(0, 3);
+                else
+                    out += kMonthNames[c.month - 1];
                 break;
             case 'd':
-                if (n <= 2) out += Padded(c.day, n);
-                else if (n == 3) out += std::string(kDayNames[c.day_of_week]).substr(0, 3);
-                else out += kDayNames[c.day_of_week];
+                if (n <= 2)
+                    out += Padded(c.day, n);
+                else if (n == 3)
+                    out += std::string(kDayNames[c.day_of_week]).substr(0, 3);
+                else
+                    out += kDayNames[c.day_of_week];
                 break;
-            case 'h': out += Padded(c.hour % 12 == 0 ? 12 : c.hour % 12, n >= 2 ? 2 : 1); break;
-            case 'H': out += Padded(c.hour, n >= 2 ? 2 : 1); break;
-            case 'm': out += Padded(c.minute, n >= 2 ? 2 : 1); break;
-            case 's': out += Padded(c.second, n >= 2 ? 2 : 1); break;
+            case 'h':
+                out += Padded(c.hour % 12 == 0 ? 12 : c.hour % 12, n >= 2 ? 2 : 1);
+                break;
+            case 'H':
+                out += Padded(c.hour, n >= 2 ? 2 : 1);
+                break;
+            case 'm':
+                out += Padded(c.minute, n >= 2 ? 2 : 1);
+                break;
+            case 's':
+                out += Padded(c.second, n >= 2 ? 2 : 1);
+                break;
             case 'f':
             case 'F': {
                 if (n > 7) return bad("more than seven fraction digits");
@@ -113,11 +147,21 @@ Result<std::string> FormatCustom(const CivilTime& c, std::string_view format, st
                 out += digits;
                 break;
             }
-            case 't': out += n == 1 ? (c.hour < 12 ? "A" : "P") : (c.hour < 12 ? "AM" : "PM"); break;
-            case 'K': out += std::string(n, 'Z'); break;
-            case 'z': out += n == 1 ? "+0" : n == 2 ? "+00" : "+00:00"; break;
-            case 'g': out += "A.D."; break;
-            default: out.append(run, ch); break;
+            case 't':
+                out += n == 1 ? (c.hour < 12 ? "A" : "P") : (c.hour < 12 ? "AM" : "PM");
+                break;
+            case 'K':
+                out += utc ? std::string(n, 'Z') : std::string();
+                break;
+            case 'z':
+                out += n == 1 ? "+0" : n == 2 ? "+00" : "+00:00";
+                break;
+            case 'g':
+                out += "A.D.";
+                break;
+            default:
+                out.append(run, ch);
+                break;
         }
         i += run;
     }
@@ -200,7 +244,8 @@ CivilTime ToCivil(TimePoint t) {
     return c;
 }
 
-TimePoint FromCivil(int year, int month, int day, int hour, int minute, int second, long long ticks_of_second) {
+TimePoint FromCivil(int year, int month, int day, int hour, int minute, int second,
+                    long long ticks_of_second) {
     using namespace std::chrono;
     sys_days date{std::chrono::year(year) / std::chrono::month(month) / std::chrono::day(day)};
     Ticks ticks = duration_cast<Ticks>(date.time_since_epoch()) + hours(hour) + minutes(minute) +
@@ -223,7 +268,7 @@ long long DotNetTicks(TimePoint t) {
     return std::chrono::floor<Ticks>(t.time_since_epoch()).count() + kUnixEpochTicks;
 }
 
-Result<std::string> FormatDotNet(TimePoint t, std::string_view format) {
+Result<std::string> FormatDotNet(TimePoint t, std::string_view format, bool utc) {
     CivilTime civil = ToCivil(t);
     if (format.empty()) format = "o";
     if (format.size() == 1) {
@@ -231,9 +276,9 @@ Result<std::string> FormatDotNet(TimePoint t, std::string_view format) {
         if (!pattern)
             return MakeError(ErrorKind::kInvalidInput, "expr.format",
                              "'" + std::string(format) + "' is not a standard date/time format specifier");
-        return FormatCustom(civil, *pattern, format);
+        return FormatCustom(civil, *pattern, format, utc);
     }
-    return FormatCustom(civil, format, format);
+    return FormatCustom(civil, format, format, utc);
 }
 
 std::optional<TimePoint> ParseDateTimeLoose(std::string_view text) {

@@ -14,8 +14,9 @@ namespace adxflow::expr {
 
 // Formats `t` with a standard specifier (one character: o O s u d D t T f F g G M m Y y R r U) or a custom
 // pattern (yyyy MM dd HH hh mm ss fffffff FFFFFFF tt K zzz MMMM dddd, quoted literals, '\' escapes, ...).
-// Unknown standard specifiers are an error, like .NET's FormatException.
-Result<std::string> FormatDotNet(TimePoint t, std::string_view format);
+// Unknown standard specifiers are an error, like .NET's FormatException. `utc` false formats a local
+// wall-clock time (after a time-zone conversion): K then prints nothing, as for .NET's unspecified kind.
+Result<std::string> FormatDotNet(TimePoint t, std::string_view format, bool utc = true);
 
 // ISO 8601 (via ParseTimestamp) plus the US-culture forms ADF also accepts, e.g. "03/15/2018 12:00:00",
 // "3/15/2018 1:05 PM", "03/15/2018".
@@ -29,7 +30,8 @@ struct CivilTime {
     int day_of_year;            // 1-based
 };
 CivilTime ToCivil(TimePoint t);
-TimePoint FromCivil(int year, int month, int day, int hour, int minute, int second, long long ticks_of_second);
+TimePoint FromCivil(int year, int month, int day, int hour, int minute, int second,
+                    long long ticks_of_second);
 // .NET DateTime.AddMonths: keeps the time of day, clamps the day to the target month's length.
 TimePoint AddMonths(TimePoint t, long long months);
 // 100-ns ticks since 0001-01-01T00:00:00Z, as .NET DateTime.Ticks.

@@ -5,7 +5,8 @@ namespace adxflow::expr {
 std::string QuoteExpression(std::string_view text) {
     constexpr size_t kShown = 300;
     if (text.size() <= kShown) return "\"" + std::string(text) + "\"";
-    return "\"" + std::string(text.substr(0, kShown)) + "...\" (" + std::to_string(text.size()) + " characters)";
+    return "\"" + std::string(text.substr(0, kShown)) + "...\" (" + std::to_string(text.size()) +
+           " characters)";
 }
 
 Error ParseError(std::string_view text, size_t position, std::string_view problem) {

@@ -9,13 +9,15 @@ namespace adxflow::expr {
 namespace {
 
 class Evaluator {
-public:
+  public:
     Evaluator(std::string_view text, const EvalContext& ctx) : text_(text), ctx_(ctx) {}
 
     Result<Json> Eval(const Node& node) {
         switch (node.kind) {
-            case Node::Kind::kLiteral: return node.literal;
-            case Node::Kind::kCall: return Call(node);
+            case Node::Kind::kLiteral:
+                return node.literal;
+            case Node::Kind::kCall:
+                return Call(node);
             case Node::Kind::kMember: {
                 ADXFLOW_ASSIGN_OR_RETURN(Json base, Eval(*node.children[0]));
                 return Member(base, node.name, node);
@@ -29,9 +31,11 @@ public:
         return Fail("unknown syntax node");
     }
 
-private:
+  private:
     Error Fail(std::string_view problem) const { return EvalError(text_, problem); }
-    std::string_view Source(const Node& node) const { return text_.substr(node.begin, node.end - node.begin); }
+    std::string_view Source(const Node& node) const {
+        return text_.substr(node.begin, node.end - node.begin);
+    }
 
     Result<Json> Call(const Node& node) {
         const FunctionSpec* spec = FindFunction(node.name);
@@ -61,10 +65,15 @@ private:
     static std::string ArityMessage(const FunctionSpec& spec, int got) {
         auto plural = [](int n) { return std::to_string(n) + (n == 1 ? " argument" : " arguments"); };
         std::string expected;
-        if (spec.min_args == spec.max_args) expected = "exactly " + plural(spec.min_args);
-        else if (spec.max_args == kUnbounded) expected = "at least " + plural(spec.min_args);
-        else expected = "between " + std::to_string(spec.min_args) + " and " + std::to_string(spec.max_args) + " arguments";
-        return "function '" + std::string(spec.name) + "' expects " + expected + ", got " + std::to_string(got);
+        if (spec.min_args == spec.max_args)
+            expected = "exactly " + plural(spec.min_args);
+        else if (spec.max_args == kUnbounded)
+            expected = "at least " + plural(spec.min_args);
+        else
+            expected = "between " + std::to_string(spec.min_args) + " and " + std::to_string(spec.max_args) +
+                       " arguments";
+        return "function '" + std::string(spec.name) + "' expects " + expected + ", got " +
+               std::to_string(got);
     }
 
     Result<Json> Member(const Json& base, const std::string& name, const Node& node) {
@@ -75,8 +84,8 @@ private:
                         " is null (use '?." + name + "' to allow a missing value)");
         }
         if (!base.is_object())
-            return Fail("cannot read property '" + name + "' of " + std::string(Source(object)) + ", which is " +
-                        Article(base) + ", not an object");
+            return Fail("cannot read property '" + name + "' of " + std::string(Source(object)) +
+                        ", which is " + Article(base) + ", not an object");
         if (const Json* found = FindMember(base, name)) return *found;
         if (node.null_safe) return Json();
         return Fail("property '" + name + "' does not exist on " + std::string(Source(object)) +

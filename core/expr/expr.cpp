@@ -11,21 +11,24 @@
 namespace adxflow::expr {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool StartsWith(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
 
 // {"value": "...", "type": "Expression"}; the type is compared case-insensitively.
 const Json* ExpressionObjectValue(const Json& value) {
     if (!value.is_object()) return nullptr;
     const Json* type = FindMember(value, "type");
-    if (!type || !type->is_string() || !IEquals(type->get_ref<const std::string&>(), "Expression")) return nullptr;
+    if (!type || !type->is_string() || !IEquals(type->get_ref<const std::string&>(), "Expression"))
+        return nullptr;
     return FindMember(value, "value");
 }
 
 Status CheckLength(std::string_view text, size_t begin, size_t end) {
     if (end - begin > kMaxExpressionLength)
         return ParseError(text, begin,
-                          "the expression is " + std::to_string(end - begin) + " characters long; the limit is " +
-                              std::to_string(kMaxExpressionLength));
+                          "the expression is " + std::to_string(end - begin) +
+                              " characters long; the limit is " + std::to_string(kMaxExpressionLength));
     return Ok();
 }
 
@@ -61,7 +64,8 @@ Result<Json> ProcessString(const std::string& text, const EvalContext* ctx) {
         size_t stop = 0;
         ADXFLOW_ASSIGN_OR_RETURN(NodePtr node, ParseExpression(text, i + 2, &stop));
         if (stop >= text.size() || text[stop] != '}')
-            return ParseError(text, stop, "expected '}' to close the '@{' opened at position " + std::to_string(i + 1));
+            return ParseError(text, stop,
+                              "expected '}' to close the '@{' opened at position " + std::to_string(i + 1));
         ADXFLOW_TRY(CheckLength(text, i + 2, stop));
         if (ctx) {
             ADXFLOW_ASSIGN_OR_RETURN(Json value, EvaluateNode(*node, text, *ctx));
@@ -122,9 +126,13 @@ bool IsExpression(const Json& value) {
     return StartsWith(text, "@") || text.find("@{") != std::string::npos;
 }
 
-Result<Json> Evaluate(const Json& value, const EvalContext& ctx) { return ProcessValue(value, &ctx); }
+Result<Json> Evaluate(const Json& value, const EvalContext& ctx) {
+    return ProcessValue(value, &ctx);
+}
 
-Result<Json> EvaluateTree(const Json& tree, const EvalContext& ctx) { return ProcessTree(tree, &ctx, ""); }
+Result<Json> EvaluateTree(const Json& tree, const EvalContext& ctx) {
+    return ProcessTree(tree, &ctx, "");
+}
 
 Status CheckSyntax(const Json& value) {
     ADXFLOW_TRY(ProcessValue(value, nullptr));

@@ -16,7 +16,8 @@ namespace adxflow::expr {
 
 struct EvalContext {
     // pipeline(): an object with DataFactory, Pipeline, RunId, TriggerType, TriggerId, TriggerName,
-    // TriggerTime, GroupId, TriggeredByPipelineName, TriggeredByPipelineRunId, parameters{}, globalParameters{}.
+    // TriggerTime, GroupId, TriggeredByPipelineName, TriggeredByPipelineRunId, parameters{},
+    // globalParameters{}.
     Json pipeline = Json::object();
     // variables('name'); looked up case-insensitively.
     Json variables = Json::object();

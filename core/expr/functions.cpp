@@ -49,15 +49,23 @@ Error FunctionError(const CallEnv& env, std::string_view problem) {
 
 std::string TypeName(const Json& v) {
     switch (v.type()) {
-        case Json::value_t::null: return "null";
-        case Json::value_t::boolean: return "boolean";
-        case Json::value_t::string: return "string";
+        case Json::value_t::null:
+            return "null";
+        case Json::value_t::boolean:
+            return "boolean";
+        case Json::value_t::string:
+            return "string";
         case Json::value_t::number_integer:
-        case Json::value_t::number_unsigned: return "integer";
-        case Json::value_t::number_float: return "float";
-        case Json::value_t::array: return "array";
-        case Json::value_t::object: return "object";
-        default: return "binary";
+        case Json::value_t::number_unsigned:
+            return "integer";
+        case Json::value_t::number_float:
+            return "float";
+        case Json::value_t::array:
+            return "array";
+        case Json::value_t::object:
+            return "object";
+        default:
+            return "binary";
     }
 }
 
@@ -100,8 +108,9 @@ Result<double> NumberArg(std::span<const Json> args, size_t i, const CallEnv& en
 Result<TimePoint> TimestampArg(std::span<const Json> args, size_t i, const CallEnv& env) {
     ADXFLOW_ASSIGN_OR_RETURN(std::string text, StringArg(args, i, env));
     if (auto t = ParseDateTimeLoose(text)) return *t;
-    return FunctionError(env, "cannot read " + Show(args[i]) + " as a timestamp (expected ISO 8601 such as "
-                                                               "'2024-03-15T12:00:00Z')");
+    return FunctionError(env, "cannot read " + Show(args[i]) +
+                                  " as a timestamp (expected ISO 8601 such as "
+                                  "'2024-03-15T12:00:00Z')");
 }
 
 Result<std::string> FormatArg(std::span<const Json> args, size_t i, const CallEnv& env) {

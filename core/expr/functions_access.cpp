@@ -5,7 +5,9 @@
 namespace adxflow::expr {
 namespace {
 
-Result<Json> Pipeline(std::span<const Json>, const CallEnv& env) { return env.ctx.pipeline; }
+Result<Json> Pipeline(std::span<const Json>, const CallEnv& env) {
+    return env.ctx.pipeline;
+}
 
 Result<Json> Variables(std::span<const Json> args, const CallEnv& env) {
     ADXFLOW_ASSIGN_OR_RETURN(std::string name, StringArg(args, 0, env));
@@ -23,8 +25,9 @@ Result<Json> Activity(std::span<const Json> args, const CallEnv& env) {
     std::optional<Json> result;
     if (env.ctx.activity) result = env.ctx.activity(name);
     if (!result)
-        return FunctionError(env, "found no result for activity '" + name +
-                                      "': it does not exist, has not run yet, or is not upstream of this one");
+        return FunctionError(env,
+                             "found no result for activity '" + name +
+                                 "': it does not exist, has not run yet, or is not upstream of this one");
     return *result;
 }
 
@@ -59,19 +62,17 @@ Result<Json> TriggerBody(std::span<const Json> args, const CallEnv& env) {
 }
 
 constexpr FunctionSpec kFunctions[] = {
-    {"pipeline", 0, 0, Pipeline},
-    {"variables", 1, 1, Variables},
-    {"activity", 1, 1, Activity},
-    {"item", 0, 0, Item},
-    {"dataset", 0, 0, Dataset},
-    {"linkedService", 0, 0, LinkedService},
-    {"trigger", 0, 0, Trigger},
-    {"triggerOutputs", 0, 0, TriggerOutputs},
+    {"pipeline", 0, 0, Pipeline},       {"variables", 1, 1, Variables},
+    {"activity", 1, 1, Activity},       {"item", 0, 0, Item},
+    {"dataset", 0, 0, Dataset},         {"linkedService", 0, 0, LinkedService},
+    {"trigger", 0, 0, Trigger},         {"triggerOutputs", 0, 0, TriggerOutputs},
     {"triggerBody", 0, 0, TriggerBody},
 };
 
 }  // namespace
 
-std::span<const FunctionSpec> AccessFunctions() { return kFunctions; }
+std::span<const FunctionSpec> AccessFunctions() {
+    return kFunctions;
+}
 
 }  // namespace adxflow::expr

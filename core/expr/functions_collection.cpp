@@ -76,7 +76,8 @@ Status SameKind(std::span<const Json> args, const CallEnv& env) {
         if (!args[i].is_array() && !args[i].is_object())
             return NotCollection(env, args[i], "arrays or objects");
         if (args[i].is_array() != arrays)
-            return FunctionError(env, "cannot mix arrays and objects (argument " + std::to_string(i + 1) + ")");
+            return FunctionError(env,
+                                 "cannot mix arrays and objects (argument " + std::to_string(i + 1) + ")");
     }
     return Ok();
 }
@@ -169,6 +170,8 @@ constexpr FunctionSpec kFunctions[] = {
 
 }  // namespace
 
-std::span<const FunctionSpec> CollectionFunctions() { return kFunctions; }
+std::span<const FunctionSpec> CollectionFunctions() {
+    return kFunctions;
+}
 
 }  // namespace adxflow::expr

@@ -17,8 +17,8 @@ std::string EncodeBase64(std::string_view bytes) {
     std::string out;
     size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                     static_cast<unsigned char>(bytes[i + 2]);
+        unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
+                     static_cast<unsigned char>(bytes[i + 1]) << 8 | static_cast<unsigned char>(bytes[i + 2]);
         for (int shift : {18, 12, 6, 0}) out += kBase64Alphabet[(v >> shift) & 63];
     }
     if (size_t rest = bytes.size() - i; rest > 0) {
@@ -141,7 +141,9 @@ Result<Json> Bool(std::span<const Json> args, const CallEnv& env) {
     return FunctionError(env, "cannot convert " + TypeName(v) + " " + Show(v) + " to a boolean");
 }
 
-Result<Json> String(std::span<const Json> args, const CallEnv&) { return Json(ToText(args[0])); }
+Result<Json> String(std::span<const Json> args, const CallEnv&) {
+    return Json(ToText(args[0]));
+}
 
 Result<Json> JsonFn(std::span<const Json> args, const CallEnv& env) {
     if (!args[0].is_string()) return args[0];
@@ -151,7 +153,9 @@ Result<Json> JsonFn(std::span<const Json> args, const CallEnv& env) {
     return parsed;
 }
 
-Result<Json> Array(std::span<const Json> args, const CallEnv&) { return Json::array({args[0]}); }
+Result<Json> Array(std::span<const Json> args, const CallEnv&) {
+    return Json::array({args[0]});
+}
 
 Result<Json> Base64(std::span<const Json> args, const CallEnv& env) {
     ADXFLOW_ASSIGN_OR_RETURN(std::string text, StringArgOrBinary(args, 0, env));
@@ -218,7 +222,9 @@ Result<Json> UriComponent(std::span<const Json> args, const CallEnv& env) {
 Result<std::string> UriComponentBytes(std::span<const Json> args, const CallEnv& env) {
     ADXFLOW_ASSIGN_OR_RETURN(std::string text, StringArg(args, 0, env));
     auto bytes = DecodeUriComponent(text);
-    if (!bytes) return FunctionError(env, "cannot decode " + Show(args[0]) + ": a '%' is not followed by two hex digits");
+    if (!bytes)
+        return FunctionError(env,
+                             "cannot decode " + Show(args[0]) + ": a '%' is not followed by two hex digits");
     return *bytes;
 }
 
@@ -263,6 +269,8 @@ constexpr FunctionSpec kFunctions[] = {
 
 }  // namespace
 
-std::span<const FunctionSpec> ConversionFunctions() { return kFunctions; }
+std::span<const FunctionSpec> ConversionFunctions() {
+    return kFunctions;
+}
 
 }  // namespace adxflow::expr

@@ -5,15 +5,17 @@
 
 #include "core/expr/datetime_format.hpp"
 #include "core/expr/functions.hpp"
+#include "core/expr/timezones.hpp"
 
 namespace adxflow::expr {
 namespace {
 
 using Ticks = std::chrono::duration<long long, std::ratio<1, 10000000>>;
 
-Result<Json> Formatted(TimePoint t, std::span<const Json> args, size_t format_index, const CallEnv& env) {
+Result<Json> Formatted(TimePoint t, std::span<const Json> args, size_t format_index, const CallEnv& env,
+                       bool utc = true) {
     ADXFLOW_ASSIGN_OR_RETURN(std::string format, FormatArg(args, format_index, env));
-    auto text = FormatDotNet(t, format);
+    auto text = FormatDotNet(t, format, utc);
     if (!text.ok()) return FunctionError(env, text.error().message);
     return Json(std::move(text).value());
 }
@@ -32,7 +34,9 @@ constexpr long long kMinute = 60 * kSecond;
 constexpr long long kHour = 60 * kMinute;
 constexpr long long kDay = 24 * kHour;
 
-Result<Json> UtcNow(std::span<const Json> args, const CallEnv& env) { return Formatted(Now(env), args, 0, env); }
+Result<Json> UtcNow(std::span<const Json> args, const CallEnv& env) {
+    return Formatted(Now(env), args, 0, env);
+}
 
 Result<Json> FormatDateTime(std::span<const Json> args, const CallEnv& env) {
     ADXFLOW_ASSIGN_OR_RETURN(TimePoint t, TimestampArg(args, 0, env));
@@ -125,7 +129,37 @@ Result<Json> TicksFn(std::span<const Json> args, const CallEnv& env) {
     return Json(DotNetTicks(t));
 }
 
+Result<const TimeZone*> ZoneArg(std::span<const Json> args, size_t i, const CallEnv& env) {
+    ADXFLOW_ASSIGN_OR_RETURN(std::string id, StringArg(args, i, env));
+    if (const TimeZone* zone = FindTimeZone(id)) return zone;
+    return FunctionError(env, "does not know the time zone " + Show(args[i]) +
+                                  " (use a Windows id such as 'Pacific Standard Time' or 'UTC')");
+}
+
+// convertFromUtc prints local wall-clock time, so the default "o" format has no 'Z'.
+Result<Json> ConvertFromUtc(std::span<const Json> args, const CallEnv& env) {
+    ADXFLOW_ASSIGN_OR_RETURN(TimePoint t, TimestampArg(args, 0, env));
+    ADXFLOW_ASSIGN_OR_RETURN(const TimeZone* zone, ZoneArg(args, 1, env));
+    return Formatted(UtcToLocal(*zone, t), args, 2, env, /*utc=*/false);
+}
+
+Result<Json> ConvertToUtc(std::span<const Json> args, const CallEnv& env) {
+    ADXFLOW_ASSIGN_OR_RETURN(TimePoint t, TimestampArg(args, 0, env));
+    ADXFLOW_ASSIGN_OR_RETURN(const TimeZone* zone, ZoneArg(args, 1, env));
+    return Formatted(LocalToUtc(*zone, t), args, 2, env);
+}
+
+Result<Json> ConvertTimeZone(std::span<const Json> args, const CallEnv& env) {
+    ADXFLOW_ASSIGN_OR_RETURN(TimePoint t, TimestampArg(args, 0, env));
+    ADXFLOW_ASSIGN_OR_RETURN(const TimeZone* source, ZoneArg(args, 1, env));
+    ADXFLOW_ASSIGN_OR_RETURN(const TimeZone* destination, ZoneArg(args, 2, env));
+    return Formatted(UtcToLocal(*destination, LocalToUtc(*source, t)), args, 3, env, /*utc=*/false);
+}
+
 constexpr FunctionSpec kFunctions[] = {
+    {"convertFromUtc", 2, 3, ConvertFromUtc},
+    {"convertToUtc", 2, 3, ConvertToUtc},
+    {"convertTimeZone", 3, 4, ConvertTimeZone},
     {"utcNow", 0, 1, UtcNow},
     {"formatDateTime", 1, 2, FormatDateTime},
     {"addDays", 2, 3, AddUnits<kDay>},
@@ -147,6 +181,8 @@ constexpr FunctionSpec kFunctions[] = {
 
 }  // namespace
 
-std::span<const FunctionSpec> DateTimeFunctions() { return kFunctions; }
+std::span<const FunctionSpec> DateTimeFunctions() {
+    return kFunctions;
+}
 
 }  // namespace adxflow::expr

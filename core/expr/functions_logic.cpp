@@ -8,8 +8,8 @@ namespace {
 
 Result<bool> BoolValue(const Json& v, size_t i, const CallEnv& env) {
     if (v.is_boolean()) return v.get<bool>();
-    return FunctionError(env, "expects a boolean as argument " + std::to_string(i + 1) + ", got " + TypeName(v) +
-                                  " " + Show(v));
+    return FunctionError(env, "expects a boolean as argument " + std::to_string(i + 1) + ", got " +
+                                  TypeName(v) + " " + Show(v));
 }
 
 Result<Json> If(size_t, const ArgEvaluator& arg, const CallEnv& env) {
@@ -50,7 +50,9 @@ Result<Json> Not(std::span<const Json> args, const CallEnv& env) {
     return Json(!b);
 }
 
-Result<Json> Equals(std::span<const Json> args, const CallEnv&) { return Json(LooseEquals(args[0], args[1])); }
+Result<Json> Equals(std::span<const Json> args, const CallEnv&) {
+    return Json(LooseEquals(args[0], args[1]));
+}
 
 // Numbers compare numerically, strings ordinally; anything else (or a mix) is an error.
 Result<int> Compare(std::span<const Json> args, const CallEnv& env) {
@@ -104,6 +106,8 @@ constexpr FunctionSpec kFunctions[] = {
 
 }  // namespace
 
-std::span<const FunctionSpec> LogicFunctions() { return kFunctions; }
+std::span<const FunctionSpec> LogicFunctions() {
+    return kFunctions;
+}
 
 }  // namespace adxflow::expr

@@ -9,7 +9,9 @@
 namespace adxflow::expr {
 namespace {
 
-bool BothIntegers(const Json& a, const Json& b) { return a.is_number_integer() && b.is_number_integer(); }
+bool BothIntegers(const Json& a, const Json& b) {
+    return a.is_number_integer() && b.is_number_integer();
+}
 
 Status CheckNumbers(std::span<const Json> args, const CallEnv& env) {
     for (size_t i = 0; i < args.size(); ++i) {
@@ -89,13 +91,18 @@ Result<Json> Extreme(std::span<const Json> args, const CallEnv& env, bool want_m
     ADXFLOW_TRY(CheckNumbers(values, env));
     const Json* best = &values[0];
     for (const Json& v : values) {
-        if (want_max ? v.get<double>() > best->get<double>() : v.get<double>() < best->get<double>()) best = &v;
+        if (want_max ? v.get<double>() > best->get<double>() : v.get<double>() < best->get<double>())
+            best = &v;
     }
     return *best;
 }
 
-Result<Json> Max(std::span<const Json> args, const CallEnv& env) { return Extreme(args, env, true); }
-Result<Json> Min(std::span<const Json> args, const CallEnv& env) { return Extreme(args, env, false); }
+Result<Json> Max(std::span<const Json> args, const CallEnv& env) {
+    return Extreme(args, env, true);
+}
+Result<Json> Min(std::span<const Json> args, const CallEnv& env) {
+    return Extreme(args, env, false);
+}
 
 Result<Json> Rand(std::span<const Json> args, const CallEnv& env) {
     ADXFLOW_ASSIGN_OR_RETURN(long long low, IntArg(args, 0, env));
@@ -121,13 +128,15 @@ Result<Json> Range(std::span<const Json> args, const CallEnv& env) {
 }
 
 constexpr FunctionSpec kFunctions[] = {
-    {"add", 2, 2, Add},   {"sub", 2, 2, Sub},   {"mul", 2, 2, Mul},
-    {"div", 2, 2, Div},   {"mod", 2, 2, Mod},   {"max", 1, kUnbounded, Max},
+    {"add", 2, 2, Add},          {"sub", 2, 2, Sub},   {"mul", 2, 2, Mul},
+    {"div", 2, 2, Div},          {"mod", 2, 2, Mod},   {"max", 1, kUnbounded, Max},
     {"min", 1, kUnbounded, Min}, {"rand", 2, 2, Rand}, {"range", 2, 2, Range},
 };
 
 }  // namespace
 
-std::span<const FunctionSpec> MathFunctions() { return kFunctions; }
+std::span<const FunctionSpec> MathFunctions() {
+    return kFunctions;
+}
 
 }  // namespace adxflow::expr

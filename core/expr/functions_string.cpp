@@ -23,7 +23,8 @@ Result<Json> Concat(std::span<const Json> args, const CallEnv&) {
 Result<Json> StartsWith(std::span<const Json> args, const CallEnv& env) {
     ADXFLOW_ASSIGN_OR_RETURN(std::string text, StringArg(args, 0, env));
     ADXFLOW_ASSIGN_OR_RETURN(std::string prefix, StringArg(args, 1, env));
-    return Json(prefix.size() <= text.size() && IEquals(std::string_view(text).substr(0, prefix.size()), prefix));
+    return Json(prefix.size() <= text.size() &&
+                IEquals(std::string_view(text).substr(0, prefix.size()), prefix));
 }
 
 Result<Json> EndsWith(std::span<const Json> args, const CallEnv& env) {
@@ -164,6 +165,8 @@ constexpr FunctionSpec kFunctions[] = {
 
 }  // namespace
 
-std::span<const FunctionSpec> StringFunctions() { return kFunctions; }
+std::span<const FunctionSpec> StringFunctions() {
+    return kFunctions;
+}
 
 }  // namespace adxflow::expr

@@ -13,12 +13,18 @@
 namespace adxflow::expr {
 namespace {
 
-bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
-bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsNameStart(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
+bool IsNameChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
+bool IsDigit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 class Parser {
-public:
+  public:
     Parser(std::string_view text, size_t start) : text_(text), pos_(start) {}
 
     Result<NodePtr> Expression() {
@@ -73,7 +79,7 @@ public:
 
     size_t position() const { return pos_; }
 
-private:
+  private:
     // Deep nesting is legal but a runaway one would exhaust the stack; 8 KB of text allows ~4,000 levels.
     static constexpr int kMaxDepth = 256;
 
@@ -91,7 +97,8 @@ private:
         if (AtEnd()) return Fail(pos_, "expected a value or a function call but the expression ended");
         if (c == '\'') {
             ADXFLOW_ASSIGN_OR_RETURN(node->literal, StringLiteral());
-        } else if (IsDigit(c) || ((c == '-' || c == '+') && IsDigit(Peek(1))) || (c == '.' && IsDigit(Peek(1)))) {
+        } else if (IsDigit(c) || ((c == '-' || c == '+') && IsDigit(Peek(1))) ||
+                   (c == '.' && IsDigit(Peek(1)))) {
             ADXFLOW_ASSIGN_OR_RETURN(node->literal, NumberLiteral());
         } else if (IsNameStart(c)) {
             size_t name_begin = pos_;
@@ -137,7 +144,8 @@ private:
                 ++pos_;
                 return Ok();
             }
-            if (AtEnd()) return Fail(pos_, "expected ')' to close " + call.name + "( but the expression ended");
+            if (AtEnd())
+                return Fail(pos_, "expected ')' to close " + call.name + "( but the expression ended");
             return Fail(pos_, "expected ',' or ')' in the arguments of " + call.name);
         }
     }

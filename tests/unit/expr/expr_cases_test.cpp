@@ -47,7 +47,9 @@ std::unique_ptr<CaseContext> MakeContext(const Json& spec) {
     return out;
 }
 
-std::string Where(const Case& c) { return c.file + ":" + std::to_string(c.line); }
+std::string Where(const Case& c) {
+    return c.file + ":" + std::to_string(c.line);
+}
 
 Json ParseField(const Case& c, const std::string& key) {
     auto parsed = ParseJson(*c.Get(key), key);
