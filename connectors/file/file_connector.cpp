@@ -20,7 +20,8 @@ ConnectorDescriptor MakeFileConnector() {
     };
     d.make_sink = [](const EndpointSpec& spec, const ConnectorEnv& env) -> Result<std::unique_ptr<Sink>> {
         ADXFLOW_ASSIGN_OR_RETURN(FileEndpoint ep, ParseFileEndpoint(spec, env, "sink"));
-        return std::unique_ptr<Sink>(std::make_unique<FileSink>(std::move(ep), spec.run_id, spec.activity_name));
+        return std::unique_ptr<Sink>(
+            std::make_unique<FileSink>(std::move(ep), spec.run_id, spec.activity_name));
     };
     return d;
 }

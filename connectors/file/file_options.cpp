@@ -9,7 +9,8 @@ namespace fs = std::filesystem;
 namespace {
 
 Error BadOption(const std::string& path, const std::string& message) {
-    return MakeError(ErrorKind::kInvalidInput, "file.options", path + ": " + message, "InvalidFileOption", path);
+    return MakeError(ErrorKind::kInvalidInput, "file.options", path + ": " + message, "InvalidFileOption",
+                     path);
 }
 
 Result<std::string> OptionalString(const Json& object, const char* name, const std::string& path) {
@@ -20,7 +21,9 @@ Result<std::string> OptionalString(const Json& object, const char* name, const s
     return *s;
 }
 
-bool HasWildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
+bool HasWildcard(std::string_view s) {
+    return s.find_first_of("*?") != std::string_view::npos;
+}
 
 // folderPath is relative to the host; ADF users write either separator.
 fs::path RelativeFolder(std::string folder) {
@@ -49,8 +52,9 @@ Result<FileEndpoint> ParseFileEndpoint(const EndpointSpec& spec, const Connector
         if (!loc->is_object()) return BadOption(loc_path, "must be an object");
         ADXFLOW_ASSIGN_OR_RETURN(std::string type, OptionalString(*loc, "type", loc_path));
         if (!type.empty() && !IEquals(type, "FileServerLocation"))
-            return BadOption(loc_path + ".type", "must be FileServerLocation for a FileServer linked service, got \"" +
-                                                     type + "\"");
+            return BadOption(
+                loc_path + ".type",
+                "must be FileServerLocation for a FileServer linked service, got \"" + type + "\"");
         ADXFLOW_ASSIGN_OR_RETURN(folder_path, OptionalString(*loc, "folderPath", loc_path));
         ADXFLOW_ASSIGN_OR_RETURN(ep.file_name, OptionalString(*loc, "fileName", loc_path));
     }
@@ -62,14 +66,16 @@ Result<FileEndpoint> ParseFileEndpoint(const EndpointSpec& spec, const Connector
             if (!b) return BadOption(store_path + ".recursive", "must be true or false");
             ep.recursive = *b;
         }
-        ADXFLOW_ASSIGN_OR_RETURN(ep.wildcard_file_name, OptionalString(*store, "wildcardFileName", store_path));
+        ADXFLOW_ASSIGN_OR_RETURN(ep.wildcard_file_name,
+                                 OptionalString(*store, "wildcardFileName", store_path));
         ADXFLOW_ASSIGN_OR_RETURN(std::string wildcard_folder,
                                  OptionalString(*store, "wildcardFolderPath", store_path));
         if (!wildcard_folder.empty()) {
             if (HasWildcard(wildcard_folder))
-                return MakeError(ErrorKind::kUnsupported, "file.options",
-                                 store_path + ".wildcardFolderPath: wildcards in folder paths are not supported",
-                                 "UnsupportedOption", store_path + ".wildcardFolderPath");
+                return MakeError(
+                    ErrorKind::kUnsupported, "file.options",
+                    store_path + ".wildcardFolderPath: wildcards in folder paths are not supported",
+                    "UnsupportedOption", store_path + ".wildcardFolderPath");
             folder_path = wildcard_folder;  // ADF: the wildcard folder replaces the dataset's folderPath
         }
         // With a wildcard, ADF ignores the dataset's fileName.
@@ -80,8 +86,8 @@ Result<FileEndpoint> ParseFileEndpoint(const EndpointSpec& spec, const Connector
     ADXFLOW_ASSIGN_OR_RETURN(fs::path host_resolved, ep.guard.Resolve(host_path, ls_path + ".host"));
     ADXFLOW_ASSIGN_OR_RETURN(ep.folder, ep.guard.Resolve(host_resolved / RelativeFolder(folder_path),
                                                          ds_path + ".location.folderPath"));
-    ADXFLOW_ASSIGN_OR_RETURN(ep.format,
-                             format::ParseFormatSpec(spec.dataset_type, spec.dataset, spec.settings, settings_path));
+    ADXFLOW_ASSIGN_OR_RETURN(
+        ep.format, format::ParseFormatSpec(spec.dataset_type, spec.dataset, spec.settings, settings_path));
     return ep;
 }
 

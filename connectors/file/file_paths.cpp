@@ -8,10 +8,11 @@ namespace fs = std::filesystem;
 
 Result<PathGuard> PathGuard::Make(const std::vector<fs::path>& roots) {
     if (roots.empty())
-        return MakeError(ErrorKind::kForbidden, "file.roots",
-                         "local file access is disabled: no file roots are configured (set `file_roots` in the "
-                         "daemon config or start it with --file-root DIR)",
-                         "FileRootsNotConfigured");
+        return MakeError(
+            ErrorKind::kForbidden, "file.roots",
+            "local file access is disabled: no file roots are configured (set `file_roots` in the "
+            "daemon config or start it with --file-root DIR)",
+            "FileRootsNotConfigured");
     PathGuard guard;
     for (const auto& root : roots) {
         std::error_code ec;
@@ -20,8 +21,8 @@ Result<PathGuard> PathGuard::Make(const std::vector<fs::path>& roots) {
         guard.roots_.push_back(canonical.lexically_normal());
     }
     if (guard.roots_.empty())
-        return MakeError(ErrorKind::kForbidden, "file.roots", "none of the configured file roots can be resolved",
-                         "FileRootsNotConfigured");
+        return MakeError(ErrorKind::kForbidden, "file.roots",
+                         "none of the configured file roots can be resolved", "FileRootsNotConfigured");
     return guard;
 }
 

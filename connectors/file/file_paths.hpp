@@ -13,7 +13,7 @@
 namespace adxflow::file {
 
 class PathGuard {
-public:
+  public:
     // Fails (kForbidden, naming `file_roots` / `--file-root`) when no root is configured.
     static Result<PathGuard> Make(const std::vector<std::filesystem::path>& roots);
 
@@ -22,7 +22,7 @@ public:
     Result<std::filesystem::path> Resolve(const std::filesystem::path& path, std::string_view target) const;
     bool Contains(const std::filesystem::path& canonical) const;
 
-private:
+  private:
     std::vector<std::filesystem::path> roots_;  // canonical
 };
 

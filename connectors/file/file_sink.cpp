@@ -16,10 +16,11 @@ FileSink::~FileSink() {
 Status FileSink::ResolvePaths() {
     std::string name = ep_.file_name;
     if (name.empty()) name = "data_" + SanitizeForFileName(run_id_) + format::DefaultExtension(ep_.format);
-    ADXFLOW_ASSIGN_OR_RETURN(target_, ep_.guard.Resolve(ep_.folder / name, "dataset.typeProperties.location.fileName"));
+    ADXFLOW_ASSIGN_OR_RETURN(
+        target_, ep_.guard.Resolve(ep_.folder / name, "dataset.typeProperties.location.fileName"));
     // Derived from the run and the activity only, so that the next attempt of the same activity run finds it.
-    std::string temp_name = "." + target_.filename().string() + ".adxflow-" + SanitizeForFileName(run_id_) + "-" +
-                            SanitizeForFileName(activity_name_) + ".tmp";
+    std::string temp_name = "." + target_.filename().string() + ".adxflow-" + SanitizeForFileName(run_id_) +
+                            "-" + SanitizeForFileName(activity_name_) + ".tmp";
     temp_ = target_.parent_path() / temp_name;
     std::error_code ec;
     fs::create_directories(target_.parent_path(), ec);
@@ -37,13 +38,13 @@ Status FileSink::Open(const Schema& schema, const Json& checkpoint, const OpCont
         long long bytes_n = bytes ? AsInt(*bytes).value_or(-1) : -1;
         long long rows_n = rows ? AsInt(*rows).value_or(-1) : -1;
         if (!path || !path->is_string() || bytes_n < 0 || rows_n < 0)
-            return MakeError(ErrorKind::kInvalidInput, "file.resume", "the checkpoint is not a file sink checkpoint",
-                             "InvalidCheckpoint");
+            return MakeError(ErrorKind::kInvalidInput, "file.resume",
+                             "the checkpoint is not a file sink checkpoint", "InvalidCheckpoint");
         // Never truncate a file the checkpoint names unless it is the temp file this sink would write.
         if (path->get<std::string>() != temp_.string())
             return MakeError(ErrorKind::kConflict, "file.resume",
-                             "the checkpoint names " + path->get<std::string>() + ", not this sink's temp file " +
-                                 temp_.string(),
+                             "the checkpoint names " + path->get<std::string>() +
+                                 ", not this sink's temp file " + temp_.string(),
                              "CheckpointMismatch");
         committed_bytes_ = static_cast<uint64_t>(bytes_n);
         committed_rows_ = static_cast<uint64_t>(rows_n);
@@ -53,7 +54,8 @@ Status FileSink::Open(const Schema& schema, const Json& checkpoint, const OpCont
             Error e = std::move(opened).error();
             if (e.kind == ErrorKind::kNotFound) {
                 e.kind = ErrorKind::kConflict;
-                e.message = "cannot resume: the temp file of the committed chunks is gone (" + e.message + ")";
+                e.message =
+                    "cannot resume: the temp file of the committed chunks is gone (" + e.message + ")";
             }
             return e;
         }
@@ -62,7 +64,8 @@ Status FileSink::Open(const Schema& schema, const Json& checkpoint, const OpCont
         ADXFLOW_ASSIGN_OR_RETURN(file_, format::FileWriter::Open(temp_, format::FileWriter::Mode::kTruncate));
     }
     encoder_ = format::MakeEncoder(ep_.format.compression, *file_);
-    rows_ = format::MakeRowWriter(ep_.format, encoder_ ? *encoder_ : static_cast<format::ByteWriter&>(*file_));
+    rows_ =
+        format::MakeRowWriter(ep_.format, encoder_ ? *encoder_ : static_cast<format::ByteWriter&>(*file_));
     return rows_->Begin(schema, resume, committed_rows_);
 }
 

@@ -16,7 +16,7 @@
 namespace adxflow::file {
 
 class FileSink : public Sink {
-public:
+  public:
     FileSink(FileEndpoint endpoint, std::string run_id, std::string activity_name);
     ~FileSink() override;
 
@@ -30,7 +30,7 @@ public:
     const std::filesystem::path& target_path() const { return target_; }
     const std::filesystem::path& temp_path() const { return temp_; }
 
-private:
+  private:
     Status ResolvePaths();
     Status FlushToDisk();
     void CloseStreams() noexcept;

@@ -16,7 +16,8 @@ bool IsHidden(const fs::path& p) {
 Status FileSource::ListFiles() {
     const std::string ds_path = "dataset.typeProperties.location";
     if (!ep_.file_name.empty()) {
-        ADXFLOW_ASSIGN_OR_RETURN(fs::path file, ep_.guard.Resolve(ep_.folder / ep_.file_name, ds_path + ".fileName"));
+        ADXFLOW_ASSIGN_OR_RETURN(fs::path file,
+                                 ep_.guard.Resolve(ep_.folder / ep_.file_name, ds_path + ".fileName"));
         std::error_code ec;
         if (!fs::exists(file, ec))
             return MakeError(ErrorKind::kNotFound, "file.list", "file " + file.string() + " does not exist",
@@ -28,8 +29,9 @@ Status FileSource::ListFiles() {
     if (!fs::is_directory(ep_.folder, ec)) {
         if (ec && ec != std::errc::no_such_file_or_directory)
             return format::ErrnoError(ec.value(), "file.list", ep_.folder);
-        return MakeError(ErrorKind::kNotFound, "file.list", "folder " + ep_.folder.string() + " does not exist",
-                         "FileNotFound", ep_.folder.string());
+        return MakeError(ErrorKind::kNotFound, "file.list",
+                         "folder " + ep_.folder.string() + " does not exist", "FileNotFound",
+                         ep_.folder.string());
     }
     auto consider = [&](const fs::directory_entry& entry) -> Status {
         if (IsHidden(entry.path())) return Ok();
@@ -45,7 +47,8 @@ Status FileSource::ListFiles() {
         return Ok();
     };
     if (ep_.recursive) {
-        fs::recursive_directory_iterator it(ep_.folder, fs::directory_options::skip_permission_denied, ec), end;
+        fs::recursive_directory_iterator it(ep_.folder, fs::directory_options::skip_permission_denied, ec),
+            end;
         for (; !ec && it != end; it.increment(ec)) {
             if (it->is_directory() && IsHidden(it->path())) {
                 it.disable_recursion_pending();
@@ -91,7 +94,8 @@ Status FileSource::OpenNextFile() {
     if (*schema == schema_) return Ok();
     // Another file of the folder: match its columns to the first file's by name; extra ones are dropped.
     for (const auto& col : *schema) {
-        auto it = std::find_if(schema_.begin(), schema_.end(), [&](const Column& c) { return c.name == col.name; });
+        auto it =
+            std::find_if(schema_.begin(), schema_.end(), [&](const Column& c) { return c.name == col.name; });
         column_map_.push_back(it == schema_.end() ? -1 : static_cast<int>(it - schema_.begin()));
     }
     return Ok();

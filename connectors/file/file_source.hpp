@@ -11,7 +11,7 @@
 namespace adxflow::file {
 
 class FileSource : public Source {
-public:
+  public:
     explicit FileSource(FileEndpoint endpoint) : ep_(std::move(endpoint)) {}
 
     Result<Schema> Open(const OpContext& ctx) override;
@@ -20,7 +20,7 @@ public:
 
     const std::vector<std::filesystem::path>& files() const { return files_; }
 
-private:
+  private:
     Status ListFiles();
     // Opens files_[next_file_] and reads its schema; maps its columns onto schema_ by name.
     Status OpenNextFile();

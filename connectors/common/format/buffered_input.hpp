@@ -9,7 +9,7 @@
 namespace adxflow::format {
 
 class BufferedInput {
-public:
+  public:
     explicit BufferedInput(ByteReader& reader, size_t buffer_bytes = 64 * 1024) : reader_(reader) {
         buf_.resize(buffer_bytes);
     }
@@ -31,7 +31,7 @@ public:
     Result<bool> Ensure() { return has_data() ? Result<bool>(true) : Refill(); }
     size_t capacity() const { return buf_.size(); }
 
-private:
+  private:
     ByteReader& reader_;
     std::string buf_;
     size_t pos_ = 0;
@@ -49,8 +49,8 @@ inline Status SkipUtf8Bom(BufferedInput& in) {
     for (int i = 1; i < 3; ++i) {
         ADXFLOW_ASSIGN_OR_RETURN(bool more, in.Ensure());
         if (!more || static_cast<unsigned char>(in.peek()) != kBom[i])
-            return MakeError(ErrorKind::kInvalidInput, "format.read", "the stream starts with an invalid byte",
-                             "InvalidEncoding");
+            return MakeError(ErrorKind::kInvalidInput, "format.read",
+                             "the stream starts with an invalid byte", "InvalidEncoding");
         in.take();
     }
     return Ok();

@@ -47,8 +47,8 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const std::filesystem::path
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         ::close(fd);
-        return MakeError(ErrorKind::kInvalidInput, "file.open", path.string() + " is a folder, not a file", "",
-                         path.string());
+        return MakeError(ErrorKind::kInvalidInput, "file.open", path.string() + " is a folder, not a file",
+                         "", path.string());
     }
     return std::unique_ptr<FileReader>(new FileReader(fd, path));
 }
@@ -108,7 +108,9 @@ Result<std::unique_ptr<FileWriter>> FileWriter::Open(const std::filesystem::path
     return std::unique_ptr<FileWriter>(new FileWriter(fd, path, offset));
 }
 
-FileWriter::~FileWriter() { Close(); }
+FileWriter::~FileWriter() {
+    Close();
+}
 
 void FileWriter::Close() noexcept {
     if (fd_ >= 0) ::close(fd_);

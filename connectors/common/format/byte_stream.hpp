@@ -13,14 +13,14 @@
 namespace adxflow::format {
 
 class ByteReader {
-public:
+  public:
     virtual ~ByteReader() = default;
     // Reads up to `n` bytes into `buf`; 0 means end of stream.
     virtual Result<size_t> Read(char* buf, size_t n) = 0;
 };
 
 class ByteWriter {
-public:
+  public:
     virtual ~ByteWriter() = default;
     virtual Status Write(std::string_view data) = 0;
     // Pushes everything written so far downstream as a self-contained prefix of the output: after Flush the
@@ -34,7 +34,7 @@ Error ErrnoError(int err, std::string op, const std::filesystem::path& path);
 
 // Reads a local file through a POSIX descriptor and counts the bytes read (the source's dataRead).
 class FileReader : public ByteReader {
-public:
+  public:
     static Result<std::unique_ptr<FileReader>> Open(const std::filesystem::path& path);
     ~FileReader() override;
     FileReader(const FileReader&) = delete;
@@ -44,7 +44,7 @@ public:
     uint64_t bytes_read() const { return bytes_read_; }
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     FileReader(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
     int fd_;
     std::filesystem::path path_;
@@ -53,18 +53,18 @@ private:
 
 // Reads an in-memory string (tests, small payloads).
 class StringReader : public ByteReader {
-public:
+  public:
     explicit StringReader(std::string data) : data_(std::move(data)) {}
     Result<size_t> Read(char* buf, size_t n) override;
 
-private:
+  private:
     std::string data_;
     size_t pos_ = 0;
 };
 
 // Appends to a local file through a buffer; `size()` is the file offset including buffered bytes.
 class FileWriter : public ByteWriter {
-public:
+  public:
     enum class Mode {
         kTruncate,  // create or empty the file
         kResume,    // open an existing file, cut it to `resume_at` bytes and append after them
@@ -85,7 +85,7 @@ public:
     uint64_t size() const { return flushed_ + buffer_.size(); }
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     FileWriter(int fd, std::filesystem::path path, uint64_t offset)
         : fd_(fd), path_(std::move(path)), flushed_(offset) {}
     int fd_;
@@ -96,7 +96,7 @@ private:
 
 // Collects writes in memory (tests, Lookup-sized outputs).
 class StringWriter : public ByteWriter {
-public:
+  public:
     Status Write(std::string_view data) override {
         data_.append(data);
         return Ok();
@@ -104,7 +104,7 @@ public:
     Status Flush() override { return Ok(); }
     const std::string& data() const { return data_; }
 
-private:
+  private:
     std::string data_;
 };
 

@@ -5,8 +5,8 @@ namespace adxflow::format {
 namespace {
 
 Error ParseError(uint64_t line, const std::string& message, const char* code = "DelimitedTextInvalidData") {
-    return MakeError(ErrorKind::kInvalidInput, "delimited.read", "line " + std::to_string(line) + ": " + message,
-                     code);
+    return MakeError(ErrorKind::kInvalidInput, "delimited.read",
+                     "line " + std::to_string(line) + ": " + message, code);
 }
 
 }  // namespace
@@ -189,7 +189,8 @@ Result<Schema> DelimitedReader::ReadSchema() {
             schema.push_back({std::move(name), ColumnType::kString});
         }
     } else {
-        for (size_t i = 0; i < fields_.size(); ++i) schema.push_back({"Prop_" + std::to_string(i), ColumnType::kString});
+        for (size_t i = 0; i < fields_.size(); ++i)
+            schema.push_back({"Prop_" + std::to_string(i), ColumnType::kString});
         pending_ = true;
     }
     width_ = schema.size();

@@ -12,7 +12,7 @@
 namespace adxflow::format {
 
 class DelimitedReader : public RowReader {
-public:
+  public:
     DelimitedReader(DelimitedTextOptions options, ByteReader& bytes);
 
     Result<Schema> ReadSchema() override;
@@ -21,7 +21,7 @@ public:
     // A record longer than this is refused rather than buffered: usually an unclosed quote.
     static constexpr size_t kMaxRecordBytes = 64 * 1024 * 1024;
 
-private:
+  private:
     // Parses the next record into fields_/quoted_; false at end of stream. Blank lines are skipped.
     Result<bool> ReadRecord();
     Status SkipLines(int64_t count);

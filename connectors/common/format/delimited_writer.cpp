@@ -42,7 +42,8 @@ void DelimitedWriter::AppendField(std::string_view text, bool is_null) {
     }
     // No quote character: protect delimiters and line breaks with the escape character.
     for (char c : text) {
-        if (c == delim || c == '\r' || c == '\n' || c == *escape || row_delimiter_.find(c) != std::string::npos)
+        if (c == delim || c == '\r' || c == '\n' || c == *escape ||
+            row_delimiter_.find(c) != std::string::npos)
             line_ += *escape;
         line_ += c;
     }

@@ -15,14 +15,14 @@
 namespace adxflow::format {
 
 class DelimitedWriter : public RowWriter {
-public:
+  public:
     DelimitedWriter(DelimitedTextOptions options, ByteWriter& bytes);
 
     Status Begin(const Schema& schema, bool resume, uint64_t rows_already_written) override;
     Status Write(const RowBatch& batch) override;
     Status End() override { return Ok(); }
 
-private:
+  private:
     void AppendField(std::string_view text, bool is_null);
     DelimitedTextOptions options_;
     ByteWriter& bytes_;

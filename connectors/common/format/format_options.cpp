@@ -121,10 +121,10 @@ Result<FormatSpec> ParseFormatSpec(std::string_view dataset_type, const Json& pr
     if (IEquals(dataset_type, "DelimitedText")) {
         spec.format = FileFormat::kDelimitedText;
         ADXFLOW_ASSIGN_OR_RETURN(spec.text, ParseDelimitedText(props, settings, settings_path));
-        ADXFLOW_ASSIGN_OR_RETURN(spec.compression.codec,
-                                 ParseCodec(FindMember(props, "compressionCodec"), base + ".compressionCodec"));
-        ADXFLOW_ASSIGN_OR_RETURN(spec.compression.level,
-                                 ParseLevel(FindMember(props, "compressionLevel"), base + ".compressionLevel"));
+        ADXFLOW_ASSIGN_OR_RETURN(spec.compression.codec, ParseCodec(FindMember(props, "compressionCodec"),
+                                                                    base + ".compressionCodec"));
+        ADXFLOW_ASSIGN_OR_RETURN(spec.compression.level, ParseLevel(FindMember(props, "compressionLevel"),
+                                                                    base + ".compressionLevel"));
     } else if (IEquals(dataset_type, "Json")) {
         spec.format = FileFormat::kJson;
         if (const Json* c = FindMember(props, "compression"); c && !c->is_null()) {

@@ -28,7 +28,7 @@ struct DelimitedTextOptions {
     std::optional<char> quote_char = '"';    // nullopt: no quoting
     std::optional<char> escape_char = '\\';  // nullopt: no escaping
     bool first_row_as_header = false;
-    std::string null_value;      // a field equal to this (unquoted) reads as null; null writes as this
+    std::string null_value;       // a field equal to this (unquoted) reads as null; null writes as this
     int64_t skip_line_count = 0;  // non-empty lines skipped before the header (source formatSettings)
     bool quote_all_text = false;  // sink formatSettings
     std::string file_extension;   // sink formatSettings, used when the dataset names no file
@@ -50,8 +50,8 @@ struct FormatSpec {
 // `dataset_type` is "DelimitedText" or "Json"; `dataset_props` the dataset's typeProperties; `settings` the
 // Copy source or sink object, named `settings_path` ("source", "sink") in error targets. Wrong values are
 // kInvalidInput with the option's JSON path, e.g. "dataset.typeProperties.columnDelimiter".
-Result<FormatSpec> ParseFormatSpec(std::string_view dataset_type, const Json& dataset_props, const Json& settings,
-                                   std::string_view settings_path);
+Result<FormatSpec> ParseFormatSpec(std::string_view dataset_type, const Json& dataset_props,
+                                   const Json& settings, std::string_view settings_path);
 
 // ".csv" / ".json", plus ".gz" when compressed; a DelimitedText fileExtension option wins.
 std::string DefaultExtension(const FormatSpec& spec);

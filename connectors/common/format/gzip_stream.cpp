@@ -11,7 +11,8 @@ constexpr size_t kChunkBytes = 64 * 1024;
 
 Error ZlibError(const char* op, int rc, const z_stream& z) {
     std::string detail = z.msg ? z.msg : zError(rc);
-    return MakeError(ErrorKind::kInvalidInput, op, std::string("gzip data is corrupt: ") + detail, "GzipCorrupt");
+    return MakeError(ErrorKind::kInvalidInput, op, std::string("gzip data is corrupt: ") + detail,
+                     "GzipCorrupt");
 }
 }  // namespace
 
@@ -22,7 +23,9 @@ GzipReader::GzipReader(ByteReader& inner) : inner_(inner), z_(std::make_unique<z
     in_.resize(kChunkBytes);
 }
 
-GzipReader::~GzipReader() { inflateEnd(z_.get()); }
+GzipReader::~GzipReader() {
+    inflateEnd(z_.get());
+}
 
 Result<size_t> GzipReader::Read(char* buf, size_t n) {
     if (done_ || n == 0) return size_t{0};
@@ -70,7 +73,9 @@ GzipWriter::GzipWriter(ByteWriter& inner, int level) : inner_(inner), z_(std::ma
     out_.resize(kChunkBytes);
 }
 
-GzipWriter::~GzipWriter() { deflateEnd(z_.get()); }
+GzipWriter::~GzipWriter() {
+    deflateEnd(z_.get());
+}
 
 Status GzipWriter::Deflate(std::string_view data, int mode) {
     z_->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));

@@ -17,7 +17,7 @@ constexpr int kGzipFastest = 1;
 // Inflates a gzip (or zlib) stream read from `inner`. Concatenated gzip members are read as one stream, as
 // gunzip does; the sink relies on this because every commit closes a member.
 class GzipReader : public ByteReader {
-public:
+  public:
     explicit GzipReader(ByteReader& inner);
     ~GzipReader() override;
     GzipReader(const GzipReader&) = delete;
@@ -25,7 +25,7 @@ public:
 
     Result<size_t> Read(char* buf, size_t n) override;
 
-private:
+  private:
     ByteReader& inner_;
     std::unique_ptr<z_stream_s> z_;
     std::string in_;
@@ -38,7 +38,7 @@ private:
 // Deflates into gzip members written to `inner`. Flush() ends the current member (so the output so far is
 // a complete gzip file) and the next Write starts a new one.
 class GzipWriter : public ByteWriter {
-public:
+  public:
     GzipWriter(ByteWriter& inner, int level);
     ~GzipWriter() override;
     GzipWriter(const GzipWriter&) = delete;
@@ -47,7 +47,7 @@ public:
     Status Write(std::string_view data) override;
     Status Flush() override;
 
-private:
+  private:
     Status Deflate(std::string_view data, int mode);
     ByteWriter& inner_;
     std::unique_ptr<z_stream_s> z_;

@@ -9,12 +9,17 @@ namespace {
 using OrderedJson = nlohmann::ordered_json;
 
 Error JsonError(uint64_t line, const std::string& message, const char* code = "JsonInvalidData") {
-    return MakeError(ErrorKind::kInvalidInput, "json.read", "line " + std::to_string(line) + ": " + message, code);
+    return MakeError(ErrorKind::kInvalidInput, "json.read", "line " + std::to_string(line) + ": " + message,
+                     code);
 }
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool IsSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
-std::string Dump(const OrderedJson& v) { return v.dump(-1, ' ', false, OrderedJson::error_handler_t::replace); }
+std::string Dump(const OrderedJson& v) {
+    return v.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
 
 // What the sample showed about one column.
 struct Seen {
@@ -53,8 +58,8 @@ Value JsonToValue(const OrderedJson& v, ColumnType type) {
     switch (type) {
         case ColumnType::kLong:
         case ColumnType::kInt:
-            if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() >
-                                                                         uint64_t(std::numeric_limits<int64_t>::max())))
+            if (v.is_number_integer() && !(v.is_number_unsigned() &&
+                                           v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())))
                 return v.get<int64_t>();
             break;
         case ColumnType::kReal:

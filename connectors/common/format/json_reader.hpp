@@ -22,7 +22,7 @@
 namespace adxflow::format {
 
 class JsonReader : public RowReader {
-public:
+  public:
     static constexpr size_t kDefaultSampleRows = 1000;
     static constexpr size_t kMaxObjectBytes = 64 * 1024 * 1024;
 
@@ -33,7 +33,7 @@ public:
 
     uint64_t dropped_keys() const { return dropped_keys_; }
 
-private:
+  private:
     enum class Layout { kUnknown, kSetOfObjects, kArrayOfObjects };
     // Cuts the next top-level object's text out of the stream; false when no object is left.
     Result<bool> NextObjectText(std::string& text);

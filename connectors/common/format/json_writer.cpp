@@ -46,16 +46,20 @@ OrderedJson TextToJson(const std::string& s, ColumnType type) {
 
 OrderedJson CellToJson(const Value& v, ColumnType type) {
     switch (v.index()) {
-        case 0: return nullptr;
-        case 1: return std::get<bool>(v);
-        case 2: return std::get<int64_t>(v);
+        case 0:
+            return nullptr;
+        case 1:
+            return std::get<bool>(v);
+        case 2:
+            return std::get<int64_t>(v);
         case 3: {
             double d = std::get<double>(v);
             // JSON has no NaN or infinities; their text is the usual way to carry them.
             if (!std::isfinite(d)) return ValueToText(v);
             return d;
         }
-        default: return TextToJson(std::get<std::string>(v), type);
+        default:
+            return TextToJson(std::get<std::string>(v), type);
     }
 }
 

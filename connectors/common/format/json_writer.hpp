@@ -13,14 +13,14 @@
 namespace adxflow::format {
 
 class JsonWriter : public RowWriter {
-public:
+  public:
     JsonWriter(JsonOptions options, ByteWriter& bytes) : options_(options), bytes_(bytes) {}
 
     Status Begin(const Schema& schema, bool resume, uint64_t rows_already_written) override;
     Status Write(const RowBatch& batch) override;
     Status End() override;
 
-private:
+  private:
     JsonOptions options_;
     ByteWriter& bytes_;
     Schema schema_;

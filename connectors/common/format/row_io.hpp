@@ -11,7 +11,7 @@
 namespace adxflow::format {
 
 class RowReader {
-public:
+  public:
     virtual ~RowReader() = default;
     // Reads as far as needed to know the columns (a header, or a first sample of rows) and reports them.
     // Called once, before Next.
@@ -22,7 +22,7 @@ public:
 };
 
 class RowWriter {
-public:
+  public:
     virtual ~RowWriter() = default;
     // Starts the output. A fresh start writes the preamble (CSV header, JSON '['); a resume continues
     // after `rows_already_written` committed rows and writes no preamble.

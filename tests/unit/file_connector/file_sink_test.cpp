@@ -86,7 +86,8 @@ TEST(FileSink, GeneratesANameWhenTheDatasetHasNone) {
 
 TEST(FileSink, AbortWithoutCommitLeavesNothing) {
     TempDir root;
-    auto sink = MakeSink(FileSpec(root.path(), "DelimitedText", {{"fileName", "o.csv"}}), EnvWithRoot(root.path()));
+    auto sink =
+        MakeSink(FileSpec(root.path(), "DelimitedText", {{"fileName", "o.csv"}}), EnvWithRoot(root.path()));
     OpContext ctx;
     ASSERT_TRUE(sink->Open(kSchema, nullptr, ctx).ok());
     ASSERT_TRUE(sink->Write(Chunk(0, 3), ctx).ok());
@@ -97,7 +98,8 @@ TEST(FileSink, AbortWithoutCommitLeavesNothing) {
 TEST(FileSink, RefusesACheckpointForAnotherFile) {
     TempDir root;
     WriteFile(root / "precious.txt", "keep me");
-    auto sink = MakeSink(FileSpec(root.path(), "DelimitedText", {{"fileName", "o.csv"}}), EnvWithRoot(root.path()));
+    auto sink =
+        MakeSink(FileSpec(root.path(), "DelimitedText", {{"fileName", "o.csv"}}), EnvWithRoot(root.path()));
     OpContext ctx;
     Json forged = {{"path", (root / "precious.txt").string()}, {"bytes", 0}, {"rows", 0}};
     Status st = sink->Open(kSchema, forged, ctx);
@@ -211,15 +213,26 @@ INSTANTIATE_TEST_SUITE_P(
     Formats, FileSinkResume,
     ::testing::Values(
         ResumeCase{"csv", "DelimitedText", {{"firstRowAsHeader", true}}, Json::object(), "o.csv", false},
-        ResumeCase{"csv_gzip", "DelimitedText",
-                   {{"firstRowAsHeader", true}, {"compressionCodec", "gzip"}, {"compressionLevel", "Fastest"}},
-                   Json::object(), "o.csv.gz", true},
+        ResumeCase{
+            "csv_gzip",
+            "DelimitedText",
+            {{"firstRowAsHeader", true}, {"compressionCodec", "gzip"}, {"compressionLevel", "Fastest"}},
+            Json::object(),
+            "o.csv.gz",
+            true},
         ResumeCase{"json_lines", "Json", Json::object(), Json::object(), "o.json", false},
-        ResumeCase{"json_array", "Json", Json::object(),
+        ResumeCase{"json_array",
+                   "Json",
+                   Json::object(),
                    {{"formatSettings", {{"type", "JsonWriteSettings"}, {"filePattern", "arrayOfObjects"}}}},
-                   "o.json", false},
-        ResumeCase{"json_array_gzip", "Json", {{"compression", {{"type", "gzip"}}}},
-                   {{"formatSettings", {{"filePattern", "arrayOfObjects"}}}}, "o.json.gz", true}),
+                   "o.json",
+                   false},
+        ResumeCase{"json_array_gzip",
+                   "Json",
+                   {{"compression", {{"type", "gzip"}}}},
+                   {{"formatSettings", {{"filePattern", "arrayOfObjects"}}}},
+                   "o.json.gz",
+                   true}),
     [](const ::testing::TestParamInfo<ResumeCase>& info) { return std::string(info.param.name); });
 
 }  // namespace

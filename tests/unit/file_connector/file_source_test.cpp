@@ -19,16 +19,18 @@ TEST(FileConnector, RegisteredUnderItsAdfTypeNames) {
     RegisterBuiltinConnectors(registry);
     EXPECT_TRUE(registry.KnowsLinkedServiceType("fileserver"));
     for (const char* t : {"DelimitedText", "Json"}) EXPECT_TRUE(registry.KnowsDatasetType(t));
-    for (const char* t : {"DelimitedTextSource", "JsonSource", "JSONSource"}) EXPECT_TRUE(registry.KnowsSourceType(t));
-    for (const char* t : {"DelimitedTextSink", "JsonSink", "JSONSink"}) EXPECT_TRUE(registry.KnowsSinkType(t));
+    for (const char* t : {"DelimitedTextSource", "JsonSource", "JSONSource"})
+        EXPECT_TRUE(registry.KnowsSourceType(t));
+    for (const char* t : {"DelimitedTextSink", "JsonSink", "JSONSink"})
+        EXPECT_TRUE(registry.KnowsSinkType(t));
 }
 
 TEST(FileSource, ReadsOneCsvFileAndReportsStats) {
     TempDir root;
     WriteFile(root / "in/people.csv", "id,name\r\n1,ann\r\n2,bob\r\n3,\"c, d\"\r\n");
-    auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"folderPath", "in"}, {"fileName", "people.csv"}},
-                                   kHeader),
-                          EnvWithRoot(root.path()));
+    auto out = ReadSource(
+        FileSpec(root.path(), "DelimitedText", {{"folderPath", "in"}, {"fileName", "people.csv"}}, kHeader),
+        EnvWithRoot(root.path()));
     ASSERT_TRUE(out.ok()) << out.error().message;
     EXPECT_EQ(SchemaNames(out->schema), Json::parse(R"(["id","name"])"));
     EXPECT_EQ(out->rows, Json::parse(R"([["1","ann"],["2","bob"],["3","c, d"]])"));
@@ -46,7 +48,8 @@ TEST(FileSource, ReadsEveryFileOfAFolderSortedByPath) {
     WriteFile(root / "d/.hidden.csv", "id\r\nh1\r\n");  // hidden: the sink's temp files look like this
     const auto env = EnvWithRoot(root.path());
     auto rows_of = [&](Json settings) {
-        auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"folderPath", "d"}}, kHeader, settings), env);
+        auto out =
+            ReadSource(FileSpec(root.path(), "DelimitedText", {{"folderPath", "d"}}, kHeader, settings), env);
         EXPECT_TRUE(out.ok()) << out.error().message;
         return out.ok() ? out->rows : Json();
     };
@@ -93,13 +96,15 @@ TEST(FileSource, ReadsGzipCsv) {
 
 TEST(FileSource, MissingFileIsNotFoundNamingThePath) {
     TempDir root;
-    auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"folderPath", "in"}, {"fileName", "nope.csv"}}),
-                          EnvWithRoot(root.path()));
+    auto out =
+        ReadSource(FileSpec(root.path(), "DelimitedText", {{"folderPath", "in"}, {"fileName", "nope.csv"}}),
+                   EnvWithRoot(root.path()));
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.error().kind, ErrorKind::kNotFound);
     EXPECT_NE(out.error().message.find("in/nope.csv"), std::string::npos) << out.error().message;
 
-    auto folder = ReadSource(FileSpec(root.path(), "Json", {{"folderPath", "missing"}}), EnvWithRoot(root.path()));
+    auto folder =
+        ReadSource(FileSpec(root.path(), "Json", {{"folderPath", "missing"}}), EnvWithRoot(root.path()));
     ASSERT_FALSE(folder.ok());
     EXPECT_EQ(folder.error().kind, ErrorKind::kNotFound);
 }
@@ -109,7 +114,8 @@ TEST(FileSource, UnreadableFileIsForbidden) {
     TempDir root;
     WriteFile(root / "secret.csv", "a\n1\n");
     fs::permissions(root / "secret.csv", fs::perms::none);
-    auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"fileName", "secret.csv"}}), EnvWithRoot(root.path()));
+    auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"fileName", "secret.csv"}}),
+                          EnvWithRoot(root.path()));
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.error().kind, ErrorKind::kForbidden);
 }
@@ -120,13 +126,15 @@ TEST(FileSource, SystemErrorsAreClassified) {
     EXPECT_EQ(format::ErrnoError(EPERM, "file.open", "/x").kind, ErrorKind::kForbidden);
     EXPECT_EQ(format::ErrnoError(ENOENT, "file.open", "/x").kind, ErrorKind::kNotFound);
     EXPECT_EQ(format::ErrnoError(ENOSPC, "file.write", "/x").kind, ErrorKind::kTransient);
-    EXPECT_NE(format::ErrnoError(EACCES, "file.open", "/some/path").message.find("/some/path"), std::string::npos);
+    EXPECT_NE(format::ErrnoError(EACCES, "file.open", "/some/path").message.find("/some/path"),
+              std::string::npos);
 }
 
 TEST(FileSource, CorruptDataNamesTheFile) {
     TempDir root;
     WriteFile(root / "bad.csv", "a,b\n\"open\n");
-    auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"fileName", "bad.csv"}}), EnvWithRoot(root.path()));
+    auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"fileName", "bad.csv"}}),
+                          EnvWithRoot(root.path()));
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.error().kind, ErrorKind::kInvalidInput);
     EXPECT_NE(out.error().message.find("bad.csv"), std::string::npos) << out.error().message;
@@ -134,14 +142,16 @@ TEST(FileSource, CorruptDataNamesTheFile) {
 
 TEST(FileSource, BadOptionNamesItsJsonPath) {
     TempDir root;
-    auto out = ReadSource(FileSpec(root.path(), "DelimitedText", {{"fileName", "a.csv"}}, {{"columnDelimiter", ";;"}}),
-                          EnvWithRoot(root.path()));
+    auto out = ReadSource(
+        FileSpec(root.path(), "DelimitedText", {{"fileName", "a.csv"}}, {{"columnDelimiter", ";;"}}),
+        EnvWithRoot(root.path()));
     ASSERT_FALSE(out.ok());
     EXPECT_EQ(out.error().kind, ErrorKind::kInvalidInput);
     EXPECT_EQ(out.error().target, "dataset.typeProperties.columnDelimiter");
 
-    auto rec = ReadSource(FileSpec(root.path(), "Json", {}, {}, {{"storeSettings", {{"recursive", "often"}}}}),
-                          EnvWithRoot(root.path()));
+    auto rec =
+        ReadSource(FileSpec(root.path(), "Json", {}, {}, {{"storeSettings", {{"recursive", "often"}}}}),
+                   EnvWithRoot(root.path()));
     ASSERT_FALSE(rec.ok());
     EXPECT_EQ(rec.error().target, "source.storeSettings.recursive");
 
@@ -178,11 +188,11 @@ TEST(FileRoots, EscapesAreRefused) {
                                     {{"folderPath", "../../" + outside.path().filename().string()},
                                      {"fileName", "secret.csv"}})},
         {"dot-dot host", FileSpec(root / "data/../..", "DelimitedText", {{"fileName", "secret.csv"}})},
-        {"dot-dot file", FileSpec(root / "data", "DelimitedText", {{"fileName", "../../" +
-                                                                    outside.path().filename().string() +
-                                                                    "/secret.csv"}})},
-        {"symlinked folder", FileSpec(root / "data", "DelimitedText",
-                                      {{"folderPath", "link_dir"}, {"fileName", "secret.csv"}})},
+        {"dot-dot file",
+         FileSpec(root / "data", "DelimitedText",
+                  {{"fileName", "../../" + outside.path().filename().string() + "/secret.csv"}})},
+        {"symlinked folder",
+         FileSpec(root / "data", "DelimitedText", {{"folderPath", "link_dir"}, {"fileName", "secret.csv"}})},
         {"symlinked file", FileSpec(root / "data", "DelimitedText", {{"fileName", "link.csv"}})},
         {"symlink inside a listed folder", FileSpec(root / "data", "DelimitedText", {})},
     };

@@ -20,8 +20,9 @@ inline const ConnectorDescriptor& FileConnector() {
     return *d;
 }
 
-inline EndpointSpec FileSpec(const std::filesystem::path& host, const std::string& dataset_type, Json location,
-                             Json dataset_props = Json::object(), Json settings = Json::object()) {
+inline EndpointSpec FileSpec(const std::filesystem::path& host, const std::string& dataset_type,
+                             Json location, Json dataset_props = Json::object(),
+                             Json settings = Json::object()) {
     EndpointSpec spec;
     spec.linked_service_type = "FileServer";
     spec.linked_service = Json{{"host", host.string()}};
@@ -48,7 +49,8 @@ struct SourceOutput {
     SourceStats stats;
 };
 
-inline Result<SourceOutput> ReadSource(const EndpointSpec& spec, const ConnectorEnv& env, size_t batch_rows = 2) {
+inline Result<SourceOutput> ReadSource(const EndpointSpec& spec, const ConnectorEnv& env,
+                                       size_t batch_rows = 2) {
     ADXFLOW_ASSIGN_OR_RETURN(auto source, FileConnector().make_source(spec, env));
     OpContext ctx;
     SourceOutput out;

@@ -23,7 +23,9 @@ std::string Where(const Case& c) {
     return c.file + ":" + std::to_string(c.line) + " (" + (name ? *name : "?") + ")";
 }
 
-std::filesystem::path CaseFile(const char* name) { return SourceDir() / "tests/cases/csv" / name; }
+std::filesystem::path CaseFile(const char* name) {
+    return SourceDir() / "tests/cases/csv" / name;
+}
 
 TEST(CsvCases, Read) {
     auto cases = ReadCases(CaseFile("read.test"));
@@ -39,8 +41,8 @@ TEST(CsvCases, Read) {
                 TrickleReader bytes(input, step);
                 format::DelimitedReader reader(spec->text, bytes);
                 ReadAll got = ReadAllRows(reader, batch_rows);
-                std::string where = Where(c) + " step=" + std::to_string(step) +
-                                    " batch=" + std::to_string(batch_rows);
+                std::string where =
+                    Where(c) + " step=" + std::to_string(step) + " batch=" + std::to_string(batch_rows);
                 if (const std::string* error = c.Get("error")) {
                     ASSERT_TRUE(got.error.has_value()) << where << ": expected error " << *error;
                     EXPECT_EQ(got.error->code, *error) << where << ": " << got.error->message;
@@ -106,8 +108,8 @@ TEST(CsvCases, OptionErrorsNameTheOption) {
         EXPECT_EQ(spec.error().target, *c.Get("target")) << Where(c) << ": " << spec.error().message;
         EXPECT_NE(spec.error().message.find(*c.Get("target")), std::string::npos) << Where(c);
         const std::string* kind = c.Get("kind");
-        EXPECT_EQ(spec.error().kind, kind && *kind == "unsupported" ? ErrorKind::kUnsupported
-                                                                     : ErrorKind::kInvalidInput)
+        EXPECT_EQ(spec.error().kind,
+                  kind && *kind == "unsupported" ? ErrorKind::kUnsupported : ErrorKind::kInvalidInput)
             << Where(c);
     }
 }

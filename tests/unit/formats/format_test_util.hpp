@@ -29,11 +29,16 @@ inline std::string CaseText(const std::string& raw) {
 
 inline Json CellToJson(const Value& v) {
     switch (v.index()) {
-        case 0: return nullptr;
-        case 1: return std::get<bool>(v);
-        case 2: return std::get<int64_t>(v);
-        case 3: return std::get<double>(v);
-        default: return std::get<std::string>(v);
+        case 0:
+            return nullptr;
+        case 1:
+            return std::get<bool>(v);
+        case 2:
+            return std::get<int64_t>(v);
+        case 3:
+            return std::get<double>(v);
+        default:
+            return std::get<std::string>(v);
     }
 }
 
@@ -72,7 +77,7 @@ inline Json SchemaNames(const Schema& schema) {
 
 // Hands out at most `step` bytes per Read, to put buffer boundaries everywhere.
 class TrickleReader : public format::ByteReader {
-public:
+  public:
     TrickleReader(std::string data, size_t step) : data_(std::move(data)), step_(step) {}
     Result<size_t> Read(char* buf, size_t n) override {
         size_t take = std::min({n, step_, data_.size() - pos_});
@@ -82,7 +87,7 @@ public:
     }
     size_t consumed() const { return pos_; }
 
-private:
+  private:
     std::string data_;
     size_t step_;
     size_t pos_ = 0;

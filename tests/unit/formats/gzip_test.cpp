@@ -78,7 +78,9 @@ TEST(Gzip, EachFlushEndsAMemberAndMembersConcatenate) {
     inflateEnd(&z);
 }
 
-TEST(Gzip, EmptyInputIsAnEmptyStream) { EXPECT_EQ(Inflate(""), ""); }
+TEST(Gzip, EmptyInputIsAnEmptyStream) {
+    EXPECT_EQ(Inflate(""), "");
+}
 
 TEST(Gzip, CorruptAndTruncatedInputAreErrors) {
     StringWriter out;

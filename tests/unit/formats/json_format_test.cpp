@@ -22,10 +22,10 @@ ReadAll ReadJson(const std::string& text, size_t batch = 2, size_t step = 1 << 2
 TEST(JsonReader, DetectsEveryLayout) {
     const Json expected = Json::parse(R"([[1,"x"],[2,"y"]])");
     const char* layouts[] = {
-        "{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y\"}\n",                // JSON Lines
-        "{\"a\":1,\"b\":\"x\"}{\"a\":2,\"b\":\"y\"}",                    // concatenated
-        "  {\"a\":1,\n  \"b\":\"x\"}\r\n\r\n{\"a\":2,\"b\":\"y\"}",       // pretty, CRLF
-        "[{\"a\":1,\"b\":\"x\"},\n {\"a\":2,\"b\":\"y\"}]",              // arrayOfObjects
+        "{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y\"}\n",                   // JSON Lines
+        "{\"a\":1,\"b\":\"x\"}{\"a\":2,\"b\":\"y\"}",                       // concatenated
+        "  {\"a\":1,\n  \"b\":\"x\"}\r\n\r\n{\"a\":2,\"b\":\"y\"}",         // pretty, CRLF
+        "[{\"a\":1,\"b\":\"x\"},\n {\"a\":2,\"b\":\"y\"}]",                 // arrayOfObjects
         "\xEF\xBB\xBF[ {\"a\":1,\"b\":\"x\"} , {\"a\":2,\"b\":\"y\"} ]\n",  // BOM, spaces
     };
     for (const char* text : layouts) {
@@ -100,12 +100,9 @@ TEST(JsonReader, ErrorsAreInvalidInputWithALine) {
         const char* text;
         const char* code;
     } bad[] = {
-        {"{\"a\":1}\n{\"a\":", "JsonTruncated"},
-        {"[{\"a\":1}", "JsonTruncated"},
-        {"{\"a\":1}\n42\n", "JsonNotAnObject"},
-        {"[{\"a\":1}, 3]", "JsonNotAnObject"},
-        {"{\"a\":1}\n{\"a\" 1}\n", "JsonInvalidData"},
-        {"[{\"a\":1}] {\"b\":2}", "JsonInvalidData"},
+        {"{\"a\":1}\n{\"a\":", "JsonTruncated"},       {"[{\"a\":1}", "JsonTruncated"},
+        {"{\"a\":1}\n42\n", "JsonNotAnObject"},        {"[{\"a\":1}, 3]", "JsonNotAnObject"},
+        {"{\"a\":1}\n{\"a\" 1}\n", "JsonInvalidData"}, {"[{\"a\":1}] {\"b\":2}", "JsonInvalidData"},
     };
     for (const auto& b : bad) {
         ReadAll got = ReadJson(b.text, 1);
@@ -126,7 +123,7 @@ TEST(JsonReader, EmptyInputHasNoColumnsAndNoRows) {
 }
 
 Schema TypedSchema() {
-    return {{"id", ColumnType::kLong},     {"name", ColumnType::kString}, {"ok", ColumnType::kBool},
+    return {{"id", ColumnType::kLong},    {"name", ColumnType::kString}, {"ok", ColumnType::kBool},
             {"score", ColumnType::kReal}, {"bag", ColumnType::kDynamic}, {"when", ColumnType::kDateTime}};
 }
 
@@ -153,10 +150,11 @@ TEST(JsonWriter, SetOfObjectsWritesTypedJsonLines) {
     ASSERT_TRUE(writer.Begin(TypedSchema(), false, 0).ok());
     ASSERT_TRUE(writer.Write(TypedRows()).ok());
     ASSERT_TRUE(writer.End().ok());
-    EXPECT_EQ(out.data(),
-              "{\"id\":1,\"name\":\"ann \\\"a\\\"\",\"ok\":true,\"score\":2.5,\"bag\":{\"k\":[1,2]},"
-              "\"when\":\"2024-05-01T10:00:00.0000000Z\"}\n"
-              "{\"id\":42,\"name\":null,\"ok\":false,\"score\":\"n/a\",\"bag\":\"not json\",\"when\":null}\n");
+    EXPECT_EQ(
+        out.data(),
+        "{\"id\":1,\"name\":\"ann \\\"a\\\"\",\"ok\":true,\"score\":2.5,\"bag\":{\"k\":[1,2]},"
+        "\"when\":\"2024-05-01T10:00:00.0000000Z\"}\n"
+        "{\"id\":42,\"name\":null,\"ok\":false,\"score\":\"n/a\",\"bag\":\"not json\",\"when\":null}\n");
 }
 
 TEST(JsonWriter, ArrayOfObjectsClosesOnlyAtEnd) {
@@ -195,7 +193,8 @@ TEST(JsonWriter, ArrayResumeContinuesAfterCommittedRows) {
 TEST(RoundTrip, CsvToJsonToCsv) {
     const std::string csv =
         "id,name,note\r\n1,ann,\"x,y\"\r\n2,,\"multi\r\nline \"\"q\"\"\"\r\n3,\"\",plain\r\n";
-    auto spec = format::ParseFormatSpec("DelimitedText", Json{{"firstRowAsHeader", true}}, Json::object(), "source");
+    auto spec =
+        format::ParseFormatSpec("DelimitedText", Json{{"firstRowAsHeader", true}}, Json::object(), "source");
     ASSERT_TRUE(spec.ok());
 
     format::StringReader csv_in(csv);

@@ -16,7 +16,9 @@ constexpr size_t kBatch = 64;
 // Read-ahead allowed: the reader's buffer and one row (plus JSON's schema sample, measured separately).
 constexpr uint64_t kSlackBytes = 2 * 64 * 1024;
 
-std::string CsvLine(size_t i) { return std::to_string(i) + ",name-" + std::to_string(i) + ",\"a,b\"\r\n"; }
+std::string CsvLine(size_t i) {
+    return std::to_string(i) + ",name-" + std::to_string(i) + ",\"a,b\"\r\n";
+}
 std::string JsonLine(size_t i) {
     return "{\"id\":" + std::to_string(i) + ",\"name\":\"name-" + std::to_string(i) + "\"}\n";
 }
@@ -36,7 +38,7 @@ void WriteLines(const std::filesystem::path& path, const std::string& header, st
 
 // Counts what the row reader pulled from below (decompressed bytes when gzip).
 class CountingReader : public format::ByteReader {
-public:
+  public:
     explicit CountingReader(format::ByteReader& inner) : inner_(inner) {}
     Result<size_t> Read(char* buf, size_t n) override {
         auto got = inner_.Read(buf, n);
@@ -45,7 +47,7 @@ public:
     }
     uint64_t count() const { return count_; }
 
-private:
+  private:
     format::ByteReader& inner_;
     uint64_t count_ = 0;
 };
