@@ -28,14 +28,18 @@ Error KeyError(ErrorKind kind, std::string message) {
 }
 
 Error OpenError(std::string message) {
-    return MakeError(ErrorKind::kInvalidInput, "secret_box.open", std::move(message), "SecretDecryptionFailed");
+    return MakeError(ErrorKind::kInvalidInput, "secret_box.open", std::move(message),
+                     "SecretDecryptionFailed");
 }
 
-std::string SystemMessage(int err) { return std::strerror(err); }
+std::string SystemMessage(int err) {
+    return std::strerror(err);
+}
 
 std::string Base64Encode(const std::vector<unsigned char>& bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                            static_cast<int>(bytes.size()));
     out.resize(static_cast<size_t>(n));
     return out;
 }
@@ -43,7 +47,8 @@ std::string Base64Encode(const std::vector<unsigned char>& bytes) {
 std::optional<std::vector<unsigned char>> Base64Decode(std::string_view text) {
     if (text.empty() || text.size() % 4 != 0) return std::nullopt;
     std::vector<unsigned char> out(text.size() / 4 * 3);
-    int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+    int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                            static_cast<int>(text.size()));
     if (n < 0) return std::nullopt;
     // EVP_DecodeBlock counts the bytes that padding stands for; drop them.
     size_t padding = 0;
@@ -99,16 +104,19 @@ Result<SecretBox> ReadKeyFile(const std::filesystem::path& key_file) {
     }
     struct stat st {};
     if (::fstat(file.fd, &st) != 0)
-        return KeyError(ErrorKind::kInternal, "cannot stat secret key file " + key_file.string() + ": " +
-                                                  SystemMessage(errno));
+        return KeyError(ErrorKind::kInternal,
+                        "cannot stat secret key file " + key_file.string() + ": " + SystemMessage(errno));
     if (!S_ISREG(st.st_mode))
-        return KeyError(ErrorKind::kInvalidInput, "secret key file " + key_file.string() + " is not a regular file");
+        return KeyError(ErrorKind::kInvalidInput,
+                        "secret key file " + key_file.string() + " is not a regular file");
     if ((st.st_mode & 077) != 0) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        return KeyError(ErrorKind::kInvalidInput, "secret key file " + key_file.string() + " has mode " + mode +
-                                                      " and is accessible by group or others; refusing to use it "
-                                                      "(run: chmod 600 " + key_file.string() + ")");
+        return KeyError(ErrorKind::kInvalidInput,
+                        "secret key file " + key_file.string() + " has mode " + mode +
+                            " and is accessible by group or others; refusing to use it "
+                            "(run: chmod 600 " +
+                            key_file.string() + ")");
     }
     std::string content(256, '\0');
     size_t used = 0;
@@ -116,8 +124,8 @@ Result<SecretBox> ReadKeyFile(const std::filesystem::path& key_file) {
         ssize_t n = ::read(file.fd, content.data() + used, content.size() - used);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0)
-            return KeyError(ErrorKind::kInternal, "reading secret key file " + key_file.string() + " failed: " +
-                                                      SystemMessage(errno));
+            return KeyError(ErrorKind::kInternal, "reading secret key file " + key_file.string() +
+                                                      " failed: " + SystemMessage(errno));
         if (n == 0) break;
         used += static_cast<size_t>(n);
     }
@@ -133,7 +141,8 @@ Result<SecretBox> ReadKeyFile(const std::filesystem::path& key_file) {
 Status FsyncDirectory(const std::filesystem::path& dir) {
     Fd d{::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
     if (d.fd < 0 || ::fsync(d.fd) != 0)
-        return KeyError(ErrorKind::kInternal, "cannot sync directory " + dir.string() + ": " + SystemMessage(errno));
+        return KeyError(ErrorKind::kInternal,
+                        "cannot sync directory " + dir.string() + ": " + SystemMessage(errno));
     return Ok();
 }
 
@@ -162,12 +171,12 @@ Result<SecretBox> CreateKeyFile(const std::filesystem::path& key_file) {
         Fd file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)};
         if (file.fd < 0) {
             OPENSSL_cleanse(text.data(), text.size());
-            return KeyError(ErrorKind::kInvalidInput,
-                            "cannot create secret key file in " + key_file.parent_path().string() + ": " +
-                                SystemMessage(errno));
+            return KeyError(ErrorKind::kInvalidInput, "cannot create secret key file in " +
+                                                          key_file.parent_path().string() + ": " +
+                                                          SystemMessage(errno));
         }
         Status written = ::fchmod(file.fd, 0600) == 0 ? WriteAll(file.fd, text)
-                                                       : KeyError(ErrorKind::kInternal, "fchmod failed");
+                                                      : KeyError(ErrorKind::kInternal, "fchmod failed");
         OPENSSL_cleanse(text.data(), text.size());
         if (written.ok() && ::fsync(file.fd) != 0)
             written = KeyError(ErrorKind::kInternal, "fsync of the key file failed: " + SystemMessage(errno));
@@ -188,7 +197,9 @@ Result<SecretBox> CreateKeyFile(const std::filesystem::path& key_file) {
 
 }  // namespace
 
-SecretBox::~SecretBox() { OPENSSL_cleanse(key_.data(), key_.size()); }
+SecretBox::~SecretBox() {
+    OPENSSL_cleanse(key_.data(), key_.size());
+}
 
 Result<SecretBox> SecretBox::LoadOrCreate(const std::filesystem::path& key_file, bool create_if_missing) {
     auto loaded = ReadKeyFile(key_file);
@@ -200,8 +211,8 @@ Result<SecretBox> SecretBox::FromHex(std::string_view hex) {
     hex = Trim(hex);
     // The message never repeats the input: it is key material.
     if (hex.size() != 2 * kKeyBytes)
-        return MakeError(ErrorKind::kInvalidInput, "secret_box.key", "the key must be 64 hexadecimal characters",
-                         "SecretKeyUnusable");
+        return MakeError(ErrorKind::kInvalidInput, "secret_box.key",
+                         "the key must be 64 hexadecimal characters", "SecretKeyUnusable");
     std::array<unsigned char, kKeyBytes> key{};
     for (size_t i = 0; i < kKeyBytes; ++i) {
         int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);

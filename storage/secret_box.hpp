@@ -16,7 +16,7 @@
 namespace adxflow {
 
 class SecretBox {
-public:
+  public:
     static constexpr size_t kKeyBytes = 32;
 
     // Loads the key from `key_file`. When the file is missing and `create_if_missing`, a random key is
@@ -37,7 +37,7 @@ public:
     SecretBox& operator=(const SecretBox&) = default;
     ~SecretBox();
 
-private:
+  private:
     explicit SecretBox(const std::array<unsigned char, kKeyBytes>& key) : key_(key) {}
     std::array<unsigned char, kKeyBytes> key_{};
 };

@@ -93,7 +93,8 @@ Status Walk(Checker& checker, const Json& node, const std::string& path) {
 
 Error InvalidAt(std::string_view path, std::string_view message) {
     std::string text = path.empty() ? std::string(message) : std::string(path) + ": " + std::string(message);
-    return MakeError(ErrorKind::kInvalidInput, "model.validate", std::move(text), "BadRequest", std::string(path));
+    return MakeError(ErrorKind::kInvalidInput, "model.validate", std::move(text), "BadRequest",
+                     std::string(path));
 }
 
 std::string Quoted(std::string_view text) {
@@ -112,15 +113,23 @@ std::string Quoted(const Json& value) {
 
 std::string_view JsonTypeName(const Json& value) {
     switch (value.type()) {
-        case Json::value_t::null: return "null";
-        case Json::value_t::object: return "an object";
-        case Json::value_t::array: return "an array";
-        case Json::value_t::string: return "a string";
-        case Json::value_t::boolean: return "a boolean";
+        case Json::value_t::null:
+            return "null";
+        case Json::value_t::object:
+            return "an object";
+        case Json::value_t::array:
+            return "an array";
+        case Json::value_t::string:
+            return "a string";
+        case Json::value_t::boolean:
+            return "a boolean";
         case Json::value_t::number_integer:
-        case Json::value_t::number_unsigned: return "an integer";
-        case Json::value_t::number_float: return "a number";
-        default: return "an unsupported value";
+        case Json::value_t::number_unsigned:
+            return "an integer";
+        case Json::value_t::number_float:
+            return "a number";
+        default:
+            return "an unsupported value";
     }
 }
 
@@ -138,11 +147,12 @@ void Checker::AddReference(ResourceKind kind, std::string name, std::string path
 Status Checker::CheckReference(const Json* ref, ResourceKind expected, std::string_view path) {
     std::string expected_type(ReferenceType(expected));
     if (!ref || !ref->is_object())
-        return InvalidAt(path, "must be a reference object {\"referenceName\": ..., \"type\": \"" + expected_type +
-                                   "\"}");
+        return InvalidAt(
+            path, "must be a reference object {\"referenceName\": ..., \"type\": \"" + expected_type + "\"}");
     const Json* type = FindMember(*ref, "type");
     if (type && (!type->is_string() || !IEquals(type->get_ref<const std::string&>(), expected_type)))
-        return InvalidAt(JoinPath(path, "type"), "must be " + Quoted(expected_type) + ", got " + Quoted(*type));
+        return InvalidAt(JoinPath(path, "type"),
+                         "must be " + Quoted(expected_type) + ", got " + Quoted(*type));
     const Json* name = FindMember(*ref, "referenceName");
     std::string name_path = JoinPath(path, "referenceName");
     if (!name) return InvalidAt(name_path, "is required");
@@ -163,7 +173,8 @@ Result<const Json*> Checker::ObjectMember(const Json& parent, std::string_view m
         if (required) return InvalidAt(path, "is required");
         return static_cast<const Json*>(nullptr);
     }
-    if (!value->is_object()) return InvalidAt(path, "must be an object, got " + std::string(JsonTypeName(*value)));
+    if (!value->is_object())
+        return InvalidAt(path, "must be an object, got " + std::string(JsonTypeName(*value)));
     return value;
 }
 
@@ -177,8 +188,8 @@ Result<std::string> Checker::StringMember(const Json& parent, std::string_view m
     return value->get<std::string>();
 }
 
-Result<std::optional<long long>> Checker::IntOrExpression(const Json& value, std::string_view path, long long min,
-                                                          long long max) {
+Result<std::optional<long long>> Checker::IntOrExpression(const Json& value, std::string_view path,
+                                                          long long min, long long max) {
     if (IsExpressionValue(value)) return std::optional<long long>();
     auto number = AsInt(value);
     if (!number) return InvalidAt(path, "must be an integer or an expression, got " + Quoted(value));

@@ -19,8 +19,12 @@ Error InvalidAt(std::string_view path, std::string_view message);
 // Quote a user-supplied value for a message, truncated so an error never echoes a whole document.
 std::string Quoted(const Json& value);
 std::string Quoted(std::string_view text);
-inline std::string Quoted(const std::string& text) { return Quoted(std::string_view(text)); }
-inline std::string Quoted(const char* text) { return Quoted(std::string_view(text)); }
+inline std::string Quoted(const std::string& text) {
+    return Quoted(std::string_view(text));
+}
+inline std::string Quoted(const char* text) {
+    return Quoted(std::string_view(text));
+}
 
 // A JSON type name for messages ("string", "object", ...).
 std::string_view JsonTypeName(const Json& value);
@@ -29,7 +33,7 @@ std::string_view JsonTypeName(const Json& value);
 bool IsExpressionValue(const Json& value);
 
 class Checker {
-public:
+  public:
     explicit Checker(const TypeCatalog& catalog) : catalog_(catalog) {}
 
     const TypeCatalog& catalog() const { return catalog_; }
@@ -40,10 +44,11 @@ public:
     void AddReference(ResourceKind kind, std::string name, std::string path);
 
     // `member` of `parent` must be an object (when present, or always when `required`).
-    Result<const Json*> ObjectMember(const Json& parent, std::string_view member, std::string_view parent_path,
-                                     bool required);
+    Result<const Json*> ObjectMember(const Json& parent, std::string_view member,
+                                     std::string_view parent_path, bool required);
     // `member` must be a non-empty string; returns it.
-    Result<std::string> StringMember(const Json& parent, std::string_view member, std::string_view parent_path);
+    Result<std::string> StringMember(const Json& parent, std::string_view member,
+                                     std::string_view parent_path);
 
     // A value that is an integer (or a string spelling one), or an expression; checks min/max on literals.
     // Returns the literal when there is one.
@@ -56,7 +61,7 @@ public:
     std::vector<Reference> TakeReferences() { return std::move(references_); }
     std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
 
-private:
+  private:
     const TypeCatalog& catalog_;
     std::vector<Reference> references_;
     std::vector<std::string> warnings_;

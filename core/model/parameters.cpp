@@ -15,17 +15,18 @@ struct TypeName {
 };
 
 constexpr TypeName kParameterTypes[] = {
-    {"String", ParameterType::kString}, {"Int", ParameterType::kInt},     {"Float", ParameterType::kFloat},
-    {"Bool", ParameterType::kBool},     {"Array", ParameterType::kArray}, {"Object", ParameterType::kObject},
+    {"String", ParameterType::kString},
+    {"Int", ParameterType::kInt},
+    {"Float", ParameterType::kFloat},
+    {"Bool", ParameterType::kBool},
+    {"Array", ParameterType::kArray},
+    {"Object", ParameterType::kObject},
     {"SecureString", ParameterType::kSecureString},
 };
 
 constexpr TypeName kVariableTypes[] = {
-    {"String", ParameterType::kString},
-    {"Bool", ParameterType::kBool},
-    {"Boolean", ParameterType::kBool},
-    {"Array", ParameterType::kArray},
-    {"Integer", ParameterType::kInt},
+    {"String", ParameterType::kString}, {"Bool", ParameterType::kBool},   {"Boolean", ParameterType::kBool},
+    {"Array", ParameterType::kArray},   {"Integer", ParameterType::kInt},
 };
 
 template <size_t N>
@@ -58,8 +59,12 @@ bool DefaultMatches(const Json& value, ParameterType type) {
 
 }  // namespace
 
-std::optional<ParameterType> ParseParameterType(std::string_view type) { return Lookup(kParameterTypes, type); }
-std::optional<ParameterType> ParseVariableType(std::string_view type) { return Lookup(kVariableTypes, type); }
+std::optional<ParameterType> ParseParameterType(std::string_view type) {
+    return Lookup(kParameterTypes, type);
+}
+std::optional<ParameterType> ParseVariableType(std::string_view type) {
+    return Lookup(kVariableTypes, type);
+}
 std::optional<ParameterType> ParseGlobalParameterType(std::string_view type) {
     auto t = Lookup(kParameterTypes, type);
     if (t == ParameterType::kSecureString) return std::nullopt;
@@ -95,7 +100,8 @@ std::optional<Json> ConvertToType(const Json& value, ParameterType type) {
             Json parsed = value;
             // Arrays and objects arrive as JSON text from trigger and ExecutePipeline parameters.
             if (value.is_string()) {
-                parsed = Json::parse(value.get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
+                parsed =
+                    Json::parse(value.get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
                 if (parsed.is_discarded()) return std::nullopt;
             }
             if (type == ParameterType::kArray ? parsed.is_array() : (parsed.is_object() || parsed.is_array()))
@@ -117,8 +123,8 @@ Result<Json> BindParameters(const Json& declared, const Json& given) {
 
     for (auto it = values.begin(); it != values.end(); ++it) {
         if (!FindMember(decls, it.key()))
-            return detail::InvalidAt(it.key(), "parameter " + detail::Quoted(it.key()) +
-                                                   " is not declared by the pipeline");
+            return detail::InvalidAt(
+                it.key(), "parameter " + detail::Quoted(it.key()) + " is not declared by the pipeline");
     }
     for (auto it = decls.begin(); it != decls.end(); ++it) {
         const std::string& name = it.key();
@@ -131,8 +137,8 @@ Result<Json> BindParameters(const Json& declared, const Json& given) {
             value = FindMember(it.value(), "defaultValue");
             from_default = true;
             if (!value)
-                return detail::InvalidAt(name, "parameter " + detail::Quoted(name) +
-                                                   " has no default value and was not given");
+                return detail::InvalidAt(
+                    name, "parameter " + detail::Quoted(name) + " has no default value and was not given");
         }
         if (!type) {
             bound[name] = *value;
@@ -164,8 +170,8 @@ Status CheckDeclarations(const Json& declarations, std::string_view path, bool v
             return InvalidAt(item_path, "is declared twice (names are case-insensitive)");
         const Json& decl = it.value();
         if (!decl.is_object())
-            return InvalidAt(item_path, "must be an object {type, defaultValue}, got " +
-                                            std::string(JsonTypeName(decl)));
+            return InvalidAt(
+                item_path, "must be an object {type, defaultValue}, got " + std::string(JsonTypeName(decl)));
         const Json* type_json = FindMember(decl, "type");
         std::string type_path = JoinPath(item_path, "type");
         if (!type_json) return InvalidAt(type_path, "is required");
@@ -173,11 +179,13 @@ Status CheckDeclarations(const Json& declarations, std::string_view path, bool v
         const auto& type_text = type_json->get_ref<const std::string&>();
         auto type = variables ? ParseVariableType(type_text) : ParseParameterType(type_text);
         if (!type)
-            return InvalidAt(type_path, "unknown type " + Quoted(type_text) + "; expected one of " +
-                                            (variables ? TypeList(kVariableTypes) : TypeList(kParameterTypes)));
+            return InvalidAt(type_path,
+                             "unknown type " + Quoted(type_text) + "; expected one of " +
+                                 (variables ? TypeList(kVariableTypes) : TypeList(kParameterTypes)));
         if (const Json* def = FindMember(decl, "defaultValue"); def && !DefaultMatches(*def, *type)) {
             // SecureString defaults are secrets: never quote them.
-            std::string shown = *type == ParameterType::kSecureString ? std::string(JsonTypeName(*def)) : Quoted(*def);
+            std::string shown =
+                *type == ParameterType::kSecureString ? std::string(JsonTypeName(*def)) : Quoted(*def);
             return InvalidAt(JoinPath(item_path, "defaultValue"),
                              shown + " is not a valid " + std::string(ToString(*type)));
         }
@@ -198,10 +206,12 @@ Status ValidateGlobalParameters(const Json& global_parameters) {
         if (name.empty()) return InvalidAt(name, "global parameter names must not be empty");
         if (!seen.insert(ToLower(name)).second)
             return InvalidAt(name, "global parameter is declared twice (names are case-insensitive)");
-        if (!it.value().is_object()) return InvalidAt(name, "global parameter must be an object {type, value}");
+        if (!it.value().is_object())
+            return InvalidAt(name, "global parameter must be an object {type, value}");
         const Json* type_json = FindMember(it.value(), "type");
         std::string type_path = JoinPath(name, "type");
-        if (!type_json || !type_json->is_string()) return InvalidAt(type_path, "is required and must be a string");
+        if (!type_json || !type_json->is_string())
+            return InvalidAt(type_path, "is required and must be a string");
         auto type = ParseGlobalParameterType(type_json->get_ref<const std::string&>());
         if (!type)
             return InvalidAt(type_path, "unknown type " + detail::Quoted(*type_json) + "; expected one of " +
@@ -210,7 +220,8 @@ Status ValidateGlobalParameters(const Json& global_parameters) {
         std::string value_path = JoinPath(name, "value");
         if (!value) return InvalidAt(value_path, "is required");
         if (!DefaultMatches(*value, *type))
-            return InvalidAt(value_path, detail::Quoted(*value) + " is not a valid " + std::string(ToString(*type)));
+            return InvalidAt(value_path,
+                             detail::Quoted(*value) + " is not a valid " + std::string(ToString(*type)));
     }
     return Ok();
 }

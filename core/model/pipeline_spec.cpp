@@ -22,18 +22,22 @@ std::string CanonicalInactiveMark(const Json* mark) {
 }  // namespace
 
 std::optional<DependencyCondition> ParseDependencyCondition(std::string_view text) {
-    for (auto c : {DependencyCondition::kSucceeded, DependencyCondition::kFailed, DependencyCondition::kSkipped,
-                   DependencyCondition::kCompleted})
+    for (auto c : {DependencyCondition::kSucceeded, DependencyCondition::kFailed,
+                   DependencyCondition::kSkipped, DependencyCondition::kCompleted})
         if (IEquals(ToString(c), text)) return c;
     return std::nullopt;
 }
 
 std::string_view ToString(DependencyCondition condition) {
     switch (condition) {
-        case DependencyCondition::kSucceeded: return "Succeeded";
-        case DependencyCondition::kFailed: return "Failed";
-        case DependencyCondition::kSkipped: return "Skipped";
-        case DependencyCondition::kCompleted: return "Completed";
+        case DependencyCondition::kSucceeded:
+            return "Succeeded";
+        case DependencyCondition::kFailed:
+            return "Failed";
+        case DependencyCondition::kSkipped:
+            return "Skipped";
+        case DependencyCondition::kCompleted:
+            return "Completed";
     }
     return "Succeeded";
 }
@@ -55,22 +59,28 @@ Result<std::vector<ActivitySpec>> ParseActivities(const Json& activities, std::s
         spec.name = name->get<std::string>();
         spec.type = type->get<std::string>();
         if (!names.insert(ToLower(spec.name)).second)
-            return InvalidAt(JoinPath(item_path, "name"), "activity name " + Quoted(spec.name) + " is used twice");
-        if (const Json* policy = FindMember(a, "policy"); policy && policy->is_object()) spec.policy = *policy;
+            return InvalidAt(JoinPath(item_path, "name"),
+                             "activity name " + Quoted(spec.name) + " is used twice");
+        if (const Json* policy = FindMember(a, "policy"); policy && policy->is_object())
+            spec.policy = *policy;
         const Json* state = FindMember(a, "state");
-        spec.active = !(state && state->is_string() && IEquals(state->get_ref<const std::string&>(), "Inactive"));
+        spec.active =
+            !(state && state->is_string() && IEquals(state->get_ref<const std::string&>(), "Inactive"));
         spec.on_inactive_mark_as = CanonicalInactiveMark(FindMember(a, "onInactiveMarkAs"));
         if (const Json* deps = FindMember(a, "dependsOn"); deps && deps->is_array()) {
             for (size_t k = 0; k < deps->size(); ++k) {
                 std::string dep_path = JoinIndex(JoinPath(item_path, "dependsOn"), k);
                 const Json* target = FindMember((*deps)[k], "activity");
-                if (!target || !target->is_string()) return InvalidAt(JoinPath(dep_path, "activity"), "is required");
+                if (!target || !target->is_string())
+                    return InvalidAt(JoinPath(dep_path, "activity"), "is required");
                 Dependency dep{target->get<std::string>(), {}};
-                if (const Json* conds = FindMember((*deps)[k], "dependencyConditions"); conds && conds->is_array()) {
+                if (const Json* conds = FindMember((*deps)[k], "dependencyConditions");
+                    conds && conds->is_array()) {
                     for (size_t j = 0; j < conds->size(); ++j) {
                         const Json& c = (*conds)[j];
-                        auto parsed = c.is_string() ? ParseDependencyCondition(c.get_ref<const std::string&>())
-                                                    : std::nullopt;
+                        auto parsed = c.is_string()
+                                          ? ParseDependencyCondition(c.get_ref<const std::string&>())
+                                          : std::nullopt;
                         if (!parsed)
                             return InvalidAt(JoinIndex(JoinPath(dep_path, "dependencyConditions"), j),
                                              "unknown dependency condition " + Quoted(c));
@@ -88,8 +98,9 @@ Result<std::vector<ActivitySpec>> ParseActivities(const Json& activities, std::s
     for (size_t i = 0; i < out.size(); ++i)
         for (size_t k = 0; k < out[i].depends_on.size(); ++k)
             if (!names.count(ToLower(out[i].depends_on[k].activity)))
-                return InvalidAt(JoinPath(JoinIndex(JoinPath(JoinIndex(path, i), "dependsOn"), k), "activity"),
-                                 "depends on unknown activity " + Quoted(out[i].depends_on[k].activity));
+                return InvalidAt(
+                    JoinPath(JoinIndex(JoinPath(JoinIndex(path, i), "dependsOn"), k), "activity"),
+                    "depends on unknown activity " + Quoted(out[i].depends_on[k].activity));
     return out;
 }
 
@@ -135,15 +146,16 @@ Result<ActivityPolicy> ResolvePolicy(const Json& evaluated_policy) {
     if (const Json* interval = member("retryIntervalInSeconds")) {
         auto value = AsInt(*interval);
         if (!value || *value < 0 || *value > 86400)
-            return InvalidAt("policy.retryIntervalInSeconds", "must be an integer between 0 and 86400, got " +
-                                                                  Quoted(*interval));
+            return InvalidAt("policy.retryIntervalInSeconds",
+                             "must be an integer between 0 and 86400, got " + Quoted(*interval));
         policy.retry_interval = std::chrono::seconds(*value);
     }
     for (auto [key, field] : {std::pair{"secureInput", &ActivityPolicy::secure_input},
                               std::pair{"secureOutput", &ActivityPolicy::secure_output}}) {
         if (const Json* flag = member(key)) {
             auto value = AsBool(*flag);
-            if (!value) return InvalidAt(std::string("policy.") + key, "must be true or false, got " + Quoted(*flag));
+            if (!value)
+                return InvalidAt(std::string("policy.") + key, "must be true or false, got " + Quoted(*flag));
             policy.*field = *value;
         }
     }

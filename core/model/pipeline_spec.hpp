@@ -22,18 +22,18 @@ std::optional<DependencyCondition> ParseDependencyCondition(std::string_view tex
 std::string_view ToString(DependencyCondition condition);
 
 struct Dependency {
-    std::string activity;  // as written; match case-insensitively
+    std::string activity;                         // as written; match case-insensitively
     std::vector<DependencyCondition> conditions;  // alternatives: any one satisfies this dependency
 };
 
 struct ActivitySpec {
     std::string name;
-    std::string type;  // as written ("Copy", "lookup"); compare with IEquals
-    std::vector<Dependency> depends_on;  // all must be satisfied
-    Json policy = Json::object();        // raw; evaluate, then ResolvePolicy
-    bool active = true;                  // state != "Inactive"
+    std::string type;                               // as written ("Copy", "lookup"); compare with IEquals
+    std::vector<Dependency> depends_on;             // all must be satisfied
+    Json policy = Json::object();                   // raw; evaluate, then ResolvePolicy
+    bool active = true;                             // state != "Inactive"
     std::string on_inactive_mark_as = "Succeeded";  // "Succeeded" | "Failed" | "Skipped", canonical case
-    Json definition;                     // the whole activity JSON
+    Json definition;                                // the whole activity JSON
 };
 
 struct PipelineSpec {

@@ -30,7 +30,9 @@ constexpr std::array<KindNames, 5> kNames = {{
      "CredentialReference", "credential"},
 }};
 
-const KindNames& NamesOf(ResourceKind kind) { return kNames[static_cast<size_t>(kind)]; }
+const KindNames& NamesOf(ResourceKind kind) {
+    return kNames[static_cast<size_t>(kind)];
+}
 
 template <class Field>
 std::optional<ResourceKind> FindBy(std::string_view text, Field field) {
@@ -75,17 +77,31 @@ Status CheckCharacters(std::string_view name, std::string_view what, std::string
 
 }  // namespace
 
-std::string_view CollectionName(ResourceKind kind) { return NamesOf(kind).collection; }
-std::string_view ArmType(ResourceKind kind) { return NamesOf(kind).arm_type; }
-std::string_view GitFolder(ResourceKind kind) { return NamesOf(kind).git_folder; }
-std::string_view ReferenceType(ResourceKind kind) { return NamesOf(kind).reference_type; }
-std::string_view DisplayName(ResourceKind kind) { return NamesOf(kind).display; }
+std::string_view CollectionName(ResourceKind kind) {
+    return NamesOf(kind).collection;
+}
+std::string_view ArmType(ResourceKind kind) {
+    return NamesOf(kind).arm_type;
+}
+std::string_view GitFolder(ResourceKind kind) {
+    return NamesOf(kind).git_folder;
+}
+std::string_view ReferenceType(ResourceKind kind) {
+    return NamesOf(kind).reference_type;
+}
+std::string_view DisplayName(ResourceKind kind) {
+    return NamesOf(kind).display;
+}
 
 std::optional<ResourceKind> ParseCollectionName(std::string_view collection) {
     return FindBy(collection, &KindNames::collection);
 }
-std::optional<ResourceKind> ParseArmType(std::string_view arm_type) { return FindBy(arm_type, &KindNames::arm_type); }
-std::optional<ResourceKind> ParseGitFolder(std::string_view folder) { return FindBy(folder, &KindNames::git_folder); }
+std::optional<ResourceKind> ParseArmType(std::string_view arm_type) {
+    return FindBy(arm_type, &KindNames::arm_type);
+}
+std::optional<ResourceKind> ParseGitFolder(std::string_view folder) {
+    return FindBy(folder, &KindNames::git_folder);
+}
 std::optional<ResourceKind> ParseReferenceType(std::string_view reference_type) {
     return FindBy(reference_type, &KindNames::reference_type);
 }
@@ -96,8 +112,8 @@ Status ValidateName(ResourceKind kind, std::string_view name) {
     if (name.empty()) return NameError("name", what + " name must not be empty");
     size_t max = kind == ResourceKind::kPipeline ? kMaxPipelineNameLength : kMaxResourceNameLength;
     if (name.size() > max)
-        return NameError("name", what + " name is " + std::to_string(name.size()) + " characters long; at most " +
-                                     std::to_string(max) + " are allowed");
+        return NameError("name", what + " name is " + std::to_string(name.size()) +
+                                     " characters long; at most " + std::to_string(max) + " are allowed");
     if (!IsAsciiAlnum(name[0]) && name[0] != '_')
         return NameError("name", what + " name " + Quote(name) + " must start with a letter, a digit or '_'");
     ADXFLOW_TRY(CheckCharacters(name, what, "name"));
@@ -109,10 +125,12 @@ Status ValidateName(ResourceKind kind, std::string_view name) {
 }
 
 Status ValidateActivityName(std::string_view name, std::string_view target) {
-    if (name.empty()) return NameError(target, "Activity name must not be empty (" + std::string(target) + ")");
+    if (name.empty())
+        return NameError(target, "Activity name must not be empty (" + std::string(target) + ")");
     if (name.size() > kMaxActivityNameLength)
         return NameError(target, "Activity name " + Quote(name) + " is " + std::to_string(name.size()) +
-                                     " characters long; at most 55 are allowed (" + std::string(target) + ")");
+                                     " characters long; at most 55 are allowed (" + std::string(target) +
+                                     ")");
     auto status = CheckCharacters(name, "Activity", target);
     if (status.ok()) return status;
     Error e = std::move(status).error();

@@ -9,10 +9,15 @@ namespace {
 
 using detail::InvalidAt;
 
-constexpr std::array<std::string_view, 9> kSecretFields = {
-    "password",         "servicePrincipalKey", "accountKey",
-    "sasToken",         "sasUri",              "connectionString",
-    "clientSecret",     "servicePrincipalCredential", "encryptedCredential"};
+constexpr std::array<std::string_view, 9> kSecretFields = {"password",
+                                                           "servicePrincipalKey",
+                                                           "accountKey",
+                                                           "sasToken",
+                                                           "sasUri",
+                                                           "connectionString",
+                                                           "clientSecret",
+                                                           "servicePrincipalCredential",
+                                                           "encryptedCredential"};
 
 // The members of a SecureString object that hold the secret, and where the sealed copy is kept:
 // {"value"} for secret values, {"defaultValue"} for SecureString parameter declarations.
@@ -20,8 +25,8 @@ struct SecretMember {
     std::string_view plain;
     std::string_view sealed;
 };
-constexpr std::array<SecretMember, 2> kSecretMembers = {{{"value", "encryptedValue"},
-                                                          {"defaultValue", "encryptedDefaultValue"}}};
+constexpr std::array<SecretMember, 2> kSecretMembers = {
+    {{"value", "encryptedValue"}, {"defaultValue", "encryptedDefaultValue"}}};
 
 constexpr std::string_view kOriginalForm = "originalForm";
 
@@ -51,14 +56,15 @@ Json WithoutSealedMembers(const Json& object) {
 }
 
 class Sealer {
-public:
+  public:
     explicit Sealer(const std::function<std::string(std::string_view)>& encrypt) : encrypt_(encrypt) {}
 
     Result<Json> Seal(const Json& node, const Json* previous, const std::string& path) {
         if (node.is_array()) {
             Json out = Json::array();
             for (size_t i = 0; i < node.size(); ++i) {
-                const Json* prev = previous && previous->is_array() && i < previous->size() ? &(*previous)[i] : nullptr;
+                const Json* prev =
+                    previous && previous->is_array() && i < previous->size() ? &(*previous)[i] : nullptr;
                 ADXFLOW_ASSIGN_OR_RETURN(Json item, Seal(node[i], prev, JoinIndex(path, i)));
                 out.push_back(std::move(item));
             }
@@ -72,8 +78,9 @@ public:
             const Json* prev = previous && previous->is_object() ? FindMember(*previous, it.key()) : nullptr;
             std::string child_path = JoinPath(path, it.key());
             if (IsSecretFieldName(it.key()) && it.value().is_string()) {
-                ADXFLOW_ASSIGN_OR_RETURN(out[it.key()], SealPlainString(it.value().get_ref<const std::string&>(),
-                                                                         prev, child_path));
+                ADXFLOW_ASSIGN_OR_RETURN(
+                    out[it.key()],
+                    SealPlainString(it.value().get_ref<const std::string&>(), prev, child_path));
                 continue;
             }
             ADXFLOW_ASSIGN_OR_RETURN(out[it.key()], Seal(it.value(), prev, child_path));
@@ -81,14 +88,15 @@ public:
         return out;
     }
 
-private:
+  private:
     // The sealed form of one secret text, or the previous sealed form when the client sent the mask back.
-    Result<std::string> SealText(const std::string& plain, const Json* previous, std::string_view sealed_member,
-                                 const std::string& path) {
+    Result<std::string> SealText(const std::string& plain, const Json* previous,
+                                 std::string_view sealed_member, const std::string& path) {
         if (plain == kSecretMask) {
             if (const std::string* kept = PreviousSealed(previous, sealed_member)) return *kept;
-            return InvalidAt(path, "is the mask \"**********\" but no stored secret exists at this path to keep; "
-                                   "send the secret itself");
+            return InvalidAt(path,
+                             "is the mask \"**********\" but no stored secret exists at this path to keep; "
+                             "send the secret itself");
         }
         return encrypt_(plain);
     }
@@ -100,8 +108,8 @@ private:
             if (!plain || plain->is_null()) continue;
             std::string member_path = JoinPath(path, m.plain);
             if (!plain->is_string()) return InvalidAt(member_path, "a SecureString value must be a string");
-            ADXFLOW_ASSIGN_OR_RETURN(std::string sealed,
-                                     SealText(plain->get_ref<const std::string&>(), previous, m.sealed, member_path));
+            ADXFLOW_ASSIGN_OR_RETURN(std::string sealed, SealText(plain->get_ref<const std::string&>(),
+                                                                  previous, m.sealed, member_path));
             out.erase(std::string(m.plain));  // the member may have been spelled in another case
             out[std::string(m.plain)] = std::string(kSecretMask);
             out[std::string(m.sealed)] = std::move(sealed);
@@ -184,8 +192,12 @@ Result<Json> Open(const Json& node, const std::function<Result<std::string>(std:
 
 }  // namespace
 
-bool IsSecureString(const Json& value) { return HasType(value, "SecureString"); }
-bool IsKeyVaultSecret(const Json& value) { return HasType(value, "AzureKeyVaultSecret"); }
+bool IsSecureString(const Json& value) {
+    return HasType(value, "SecureString");
+}
+bool IsKeyVaultSecret(const Json& value) {
+    return HasType(value, "AzureKeyVaultSecret");
+}
 
 bool IsSecretFieldName(std::string_view member) {
     for (auto field : kSecretFields)
@@ -199,9 +211,12 @@ Result<Json> SealSecrets(const Json& body, const std::function<std::string(std::
     return sealer.Seal(body, previous_stored, "");
 }
 
-Json MaskSecrets(const Json& stored) { return Mask(stored); }
+Json MaskSecrets(const Json& stored) {
+    return Mask(stored);
+}
 
-Result<Json> OpenSecrets(const Json& stored, const std::function<Result<std::string>(std::string_view)>& decrypt) {
+Result<Json> OpenSecrets(const Json& stored,
+                         const std::function<Result<std::string>(std::string_view)>& decrypt) {
     return Open(stored, decrypt, "");
 }
 

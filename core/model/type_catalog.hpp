@@ -19,10 +19,10 @@ struct TypeCatalog {
     // An empty predicate accepts every type (for kinds nobody registered yet).
     Predicate linked_service;  // properties.type of a linked service, e.g. "AzureDataExplorer"
     Predicate dataset;         // properties.type of a dataset, e.g. "AzureDataExplorerTable"
-    Predicate copy_source;     // typeProperties.source.type of Copy and Lookup, e.g. "AzureDataExplorerSource"
-    Predicate copy_sink;       // typeProperties.sink.type of Copy, e.g. "AzureDataExplorerSink"
-    Predicate trigger;         // properties.type of a trigger, e.g. "ScheduleTrigger"
-    Predicate credential;      // properties.type of a credential, e.g. "ManagedIdentity"
+    Predicate copy_source;  // typeProperties.source.type of Copy and Lookup, e.g. "AzureDataExplorerSource"
+    Predicate copy_sink;    // typeProperties.sink.type of Copy, e.g. "AzureDataExplorerSink"
+    Predicate trigger;      // properties.type of a trigger, e.g. "ScheduleTrigger"
+    Predicate credential;   // properties.type of a credential, e.g. "ManagedIdentity"
 
     // Activity types the engine executes ("Copy", "Lookup", "Wait", ...); compared case-insensitively.
     std::set<std::string> activity_types;

@@ -34,7 +34,8 @@ Status CheckLinkedService(Checker& c, const Json& properties) {
 
 Status CheckDataset(Checker& c, const Json& properties) {
     const Json* ls = FindMember(properties, "linkedServiceName");
-    if (!ls) return InvalidAt("properties.linkedServiceName", "is required: a dataset names its linked service");
+    if (!ls)
+        return InvalidAt("properties.linkedServiceName", "is required: a dataset names its linked service");
     ADXFLOW_TRY(c.CheckReference(ls, ResourceKind::kLinkedService, "properties.linkedServiceName"));
     ADXFLOW_TRY(c.ObjectMember(properties, "typeProperties", "properties", false));
     return CheckParameters(properties);
@@ -45,7 +46,8 @@ Status CheckTriggerPipelineEntry(Checker& c, const Json& entry, const std::strin
     const Json* ref = FindMember(entry, "pipelineReference");
     if (!ref) return InvalidAt(JoinPath(path, "pipelineReference"), "is required");
     ADXFLOW_TRY(c.CheckReference(ref, ResourceKind::kPipeline, JoinPath(path, "pipelineReference")));
-    if (const Json* params = FindMember(entry, "parameters"); params && !params->is_null() && !params->is_object())
+    if (const Json* params = FindMember(entry, "parameters");
+        params && !params->is_null() && !params->is_object())
         return InvalidAt(JoinPath(path, "parameters"), "must be an object");
     return Ok();
 }
@@ -81,13 +83,14 @@ Result<ValidatedResource> ValidateResource(ResourceKind kind, std::string_view n
     }
     if (const Json* arm_type = FindMember(body, "type"); arm_type && !arm_type->is_null()) {
         if (!arm_type->is_string() || !IEquals(arm_type->get_ref<const std::string&>(), ArmType(kind)))
-            return InvalidAt("type", "resource type " + Quoted(*arm_type) + " does not match " +
-                                         Quoted(ArmType(kind)));
+            return InvalidAt(
+                "type", "resource type " + Quoted(*arm_type) + " does not match " + Quoted(ArmType(kind)));
     }
     const Json* properties = FindMember(body, "properties");
     if (!properties) return InvalidAt("properties", "is required");
     if (!properties->is_object())
-        return InvalidAt("properties", "must be an object, got " + std::string(detail::JsonTypeName(*properties)));
+        return InvalidAt("properties",
+                         "must be an object, got " + std::string(detail::JsonTypeName(*properties)));
 
     Checker c(catalog);
     ValidatedResource out{kind, std::string(name), {}, {}, {}, {}};

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/model/checker.hpp"
@@ -25,7 +25,8 @@ constexpr Millis kAdfMaxActivityTimeout = std::chrono::hours(24 * 7);
 std::vector<std::pair<const Json*, std::string>> InnerActivityLists(const Json& type_properties,
                                                                     const std::string& path) {
     std::vector<std::pair<const Json*, std::string>> lists;
-    for (std::string_view member : {"activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities"})
+    for (std::string_view member :
+         {"activities", "ifTrueActivities", "ifFalseActivities", "defaultActivities"})
         if (const Json* list = FindMember(type_properties, member))
             lists.emplace_back(list, JoinPath(path, member));
     if (const Json* cases = FindMember(type_properties, "cases"); cases && cases->is_array()) {
@@ -42,16 +43,17 @@ bool IsContainerType(std::string_view type) {
 }
 
 class PipelineChecker {
-public:
+  public:
     explicit PipelineChecker(Checker& checker) : c_(checker) {}
 
     Status CheckList(const Json& list, const std::string& path);
     size_t activity_count() const { return all_names_.size(); }
 
-private:
+  private:
     Status CheckActivity(const Json& activity, const std::string& path, std::string& name_out);
-    Status CheckDependsOn(const Json& activity, const std::string& path, const std::map<std::string, size_t>& scope,
-                          const std::string& self, std::vector<std::vector<size_t>>& edges, size_t index);
+    Status CheckDependsOn(const Json& activity, const std::string& path,
+                          const std::map<std::string, size_t>& scope, const std::string& self,
+                          std::vector<std::vector<size_t>>& edges, size_t index);
     Status CheckPolicy(const Json& policy, const std::string& path, const std::string& activity);
     Status CheckState(const Json& activity, const std::string& path);
     Status CheckCopy(const Json& activity, const std::string& path);
@@ -66,7 +68,8 @@ private:
 };
 
 Status PipelineChecker::CheckList(const Json& list, const std::string& path) {
-    if (!list.is_array()) return InvalidAt(path, "must be an array of activities, got " + std::string(JsonTypeName(list)));
+    if (!list.is_array())
+        return InvalidAt(path, "must be an array of activities, got " + std::string(JsonTypeName(list)));
     std::map<std::string, size_t> scope;  // lower-cased name -> index in this list
     std::vector<std::string> names(list.size());
     for (size_t i = 0; i < list.size(); ++i) {
@@ -124,8 +127,9 @@ Status PipelineChecker::CheckActivity(const Json& activity, const std::string& p
     if (!c_.catalog().KnowsActivity(type)) {
         std::string known;
         for (const auto& t : c_.catalog().activity_types) known += (known.empty() ? "" : ", ") + t;
-        return InvalidAt(JoinPath(path, "type"), "activity type " + Quoted(type) +
-                                                     " is not supported by this daemon (supported: " + known + ")");
+        return InvalidAt(
+            JoinPath(path, "type"),
+            "activity type " + Quoted(type) + " is not supported by this daemon (supported: " + known + ")");
     }
     if (const Json* ls = FindMember(activity, "linkedServiceName"))
         ADXFLOW_TRY(c_.CheckReference(ls, ResourceKind::kLinkedService, JoinPath(path, "linkedServiceName")));
@@ -155,42 +159,51 @@ Status PipelineChecker::CheckDependsOn(const Json& activity, const std::string& 
     const Json* depends = FindMember(activity, "dependsOn");
     if (!depends || depends->is_null()) return Ok();
     std::string deps_path = JoinPath(path, "dependsOn");
-    if (!depends->is_array()) return InvalidAt(deps_path, "must be an array of {activity, dependencyConditions}");
+    if (!depends->is_array())
+        return InvalidAt(deps_path, "must be an array of {activity, dependencyConditions}");
     for (size_t i = 0; i < depends->size(); ++i) {
         const Json& dep = (*depends)[i];
         std::string dep_path = JoinIndex(deps_path, i);
-        if (!dep.is_object()) return InvalidAt(dep_path, "must be an object {activity, dependencyConditions}");
+        if (!dep.is_object())
+            return InvalidAt(dep_path, "must be an object {activity, dependencyConditions}");
         ADXFLOW_ASSIGN_OR_RETURN(std::string target, c_.StringMember(dep, "activity", dep_path));
         std::string target_path = JoinPath(dep_path, "activity");
-        if (IEquals(target, self)) return InvalidAt(target_path, "activity " + Quoted(self) + " depends on itself");
+        if (IEquals(target, self))
+            return InvalidAt(target_path, "activity " + Quoted(self) + " depends on itself");
         auto it = scope.find(ToLower(target));
         if (it == scope.end())
-            return InvalidAt(target_path, "activity " + Quoted(self) + " depends on " + Quoted(target) +
-                                              ", which is not an activity of the same pipeline (or container)");
+            return InvalidAt(target_path,
+                             "activity " + Quoted(self) + " depends on " + Quoted(target) +
+                                 ", which is not an activity of the same pipeline (or container)");
         edges[index].push_back(it->second);
         const Json* conditions = FindMember(dep, "dependencyConditions");
         std::string cond_path = JoinPath(dep_path, "dependencyConditions");
         if (!conditions) return InvalidAt(cond_path, "is required");
         if (!conditions->is_array() || conditions->empty())
-            return InvalidAt(cond_path, "must be a non-empty array of Succeeded, Failed, Skipped or Completed");
+            return InvalidAt(cond_path,
+                             "must be a non-empty array of Succeeded, Failed, Skipped or Completed");
         bool completed = false, succeeded_or_failed = false;
         for (size_t k = 0; k < conditions->size(); ++k) {
             const Json& cond = (*conditions)[k];
             auto parsed = cond.is_string() ? ParseDependencyCondition(cond.get_ref<const std::string&>())
                                            : std::nullopt;
             if (!parsed)
-                return InvalidAt(JoinIndex(cond_path, k), "unknown dependency condition " + Quoted(cond) +
-                                                              "; expected Succeeded, Failed, Skipped or Completed");
+                return InvalidAt(JoinIndex(cond_path, k),
+                                 "unknown dependency condition " + Quoted(cond) +
+                                     "; expected Succeeded, Failed, Skipped or Completed");
             completed |= *parsed == DependencyCondition::kCompleted;
-            succeeded_or_failed |= *parsed == DependencyCondition::kSucceeded || *parsed == DependencyCondition::kFailed;
+            succeeded_or_failed |=
+                *parsed == DependencyCondition::kSucceeded || *parsed == DependencyCondition::kFailed;
         }
         if (completed && succeeded_or_failed)
-            c_.Warn(cond_path + ": Completed together with Succeeded/Failed is redundant (ADF Studio refuses it)");
+            c_.Warn(cond_path +
+                    ": Completed together with Succeeded/Failed is redundant (ADF Studio refuses it)");
     }
     return Ok();
 }
 
-Status PipelineChecker::CheckPolicy(const Json& policy, const std::string& path, const std::string& activity) {
+Status PipelineChecker::CheckPolicy(const Json& policy, const std::string& path,
+                                    const std::string& activity) {
     if (!policy.is_object()) return InvalidAt(path, "must be an object");
     if (const Json* timeout = FindMember(policy, "timeout"); timeout && !timeout->is_null()) {
         std::string timeout_path = JoinPath(path, "timeout");
@@ -206,12 +219,15 @@ Status PipelineChecker::CheckPolicy(const Json& policy, const std::string& path,
     }
     if (const Json* retry = FindMember(policy, "retry"); retry && !retry->is_null())
         ADXFLOW_TRY(c_.IntOrExpression(*retry, JoinPath(path, "retry"), 0, std::numeric_limits<int>::max()));
-    if (const Json* interval = FindMember(policy, "retryIntervalInSeconds"); interval && !interval->is_null()) {
+    if (const Json* interval = FindMember(policy, "retryIntervalInSeconds");
+        interval && !interval->is_null()) {
         std::string interval_path = JoinPath(path, "retryIntervalInSeconds");
-        ADXFLOW_ASSIGN_OR_RETURN(auto secs, c_.IntOrExpression(*interval, interval_path, 0, kMaxRetryIntervalSecs));
+        ADXFLOW_ASSIGN_OR_RETURN(auto secs,
+                                 c_.IntOrExpression(*interval, interval_path, 0, kMaxRetryIntervalSecs));
         if (secs && *secs < kAdfMinRetryIntervalSecs)
-            c_.Warn(interval_path + ": " + std::to_string(*secs) + " seconds is below ADF's minimum of 30 (activity " +
-                    Quoted(activity) + "); accepted here");
+            c_.Warn(interval_path + ": " + std::to_string(*secs) +
+                    " seconds is below ADF's minimum of 30 (activity " + Quoted(activity) +
+                    "); accepted here");
     }
     for (std::string_view flag : {"secureInput", "secureOutput"})
         if (const Json* value = FindMember(policy, flag); value && !value->is_null())
@@ -236,7 +252,8 @@ Status PipelineChecker::CheckState(const Json& activity, const std::string& path
     return Ok();
 }
 
-Status PipelineChecker::CheckSingleDataset(const Json& activity, std::string_view member, const std::string& path) {
+Status PipelineChecker::CheckSingleDataset(const Json& activity, std::string_view member,
+                                           const std::string& path) {
     const Json* list = FindMember(activity, member);
     std::string list_path = JoinPath(path, member);
     if (!list) return InvalidAt(list_path, "is required: Copy takes exactly one dataset reference");
@@ -296,17 +313,22 @@ Status PipelineChecker::CheckWait(const Json& activity, const std::string& path)
 
 Status CheckPipeline(Checker& checker, const Json& properties) {
     const std::string path = "properties";
-    ADXFLOW_TRY(CheckDeclarations(FindMember(properties, "parameters") ? *FindMember(properties, "parameters") : Json(),
-                                  JoinPath(path, "parameters"), false));
-    ADXFLOW_TRY(CheckDeclarations(FindMember(properties, "variables") ? *FindMember(properties, "variables") : Json(),
-                                  JoinPath(path, "variables"), true));
-    if (const Json* params = FindMember(properties, "parameters"); params && params->size() > kAdfMaxParameters)
+    ADXFLOW_TRY(CheckDeclarations(
+        FindMember(properties, "parameters") ? *FindMember(properties, "parameters") : Json(),
+        JoinPath(path, "parameters"), false));
+    ADXFLOW_TRY(
+        CheckDeclarations(FindMember(properties, "variables") ? *FindMember(properties, "variables") : Json(),
+                          JoinPath(path, "variables"), true));
+    if (const Json* params = FindMember(properties, "parameters");
+        params && params->size() > kAdfMaxParameters)
         checker.Warn("properties.parameters: " + std::to_string(params->size()) +
                      " parameters exceed ADF's limit of 50 per pipeline");
-    if (const Json* concurrency = FindMember(properties, "concurrency"); concurrency && !concurrency->is_null()) {
+    if (const Json* concurrency = FindMember(properties, "concurrency");
+        concurrency && !concurrency->is_null()) {
         auto value = AsInt(*concurrency);
         if (!value || *value < 1)
-            return InvalidAt(JoinPath(path, "concurrency"), "must be an integer of at least 1, got " + Quoted(*concurrency));
+            return InvalidAt(JoinPath(path, "concurrency"),
+                             "must be an integer of at least 1, got " + Quoted(*concurrency));
     }
     PipelineChecker pipeline(checker);
     if (const Json* activities = FindMember(properties, "activities"); activities && !activities->is_null())

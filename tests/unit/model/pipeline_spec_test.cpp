@@ -49,9 +49,11 @@ TEST(ParsePipeline, ReadsGraphStateAndDeclarations) {
     EXPECT_EQ(copy.policy, Json::object());
     ASSERT_EQ(copy.depends_on.size(), 2u);
     EXPECT_EQ(copy.depends_on[0].activity, "L");
-    EXPECT_EQ(copy.depends_on[0].conditions,
-              (std::vector<DependencyCondition>{DependencyCondition::kSucceeded, DependencyCondition::kSkipped}));
-    EXPECT_EQ(copy.depends_on[1].conditions, std::vector<DependencyCondition>{DependencyCondition::kCompleted});
+    EXPECT_EQ(
+        copy.depends_on[0].conditions,
+        (std::vector<DependencyCondition>{DependencyCondition::kSucceeded, DependencyCondition::kSkipped}));
+    EXPECT_EQ(copy.depends_on[1].conditions,
+              std::vector<DependencyCondition>{DependencyCondition::kCompleted});
 }
 
 TEST(ParsePipeline, EmptyPipelineHasNoLimit) {
@@ -73,7 +75,8 @@ TEST(ParsePipeline, RefusesBrokenGraphs) {
     ASSERT_FALSE(condition.ok());
     EXPECT_EQ(condition.error().target, "properties.activities[1].dependsOn[0].dependencyConditions[0]");
 
-    auto twice = ParsePipeline("PL", MustParse(R"({"activities": [{"name": "A", "type": "Wait"}, {"name": "a", "type": "Wait"}]})"));
+    auto twice = ParsePipeline(
+        "PL", MustParse(R"({"activities": [{"name": "A", "type": "Wait"}, {"name": "a", "type": "Wait"}]})"));
     ASSERT_FALSE(twice.ok());
 
     auto concurrency = ParsePipeline("PL", MustParse(R"({"concurrency": 0})"));
@@ -101,7 +104,8 @@ TEST(ResolvePolicy, DefaultsMatchAdf) {
 }
 
 TEST(ResolvePolicy, ReadsEvaluatedValuesIncludingStringSpellings) {
-    auto policy = ResolvePolicy(MustParse(R"({"timeout": "0.12:30:00", "retry": "3", "retryIntervalInSeconds": 5,
+    auto policy =
+        ResolvePolicy(MustParse(R"({"timeout": "0.12:30:00", "retry": "3", "retryIntervalInSeconds": 5,
                                               "secureInput": "true", "secureOutput": true, "unknown": 1})"));
     ASSERT_TRUE(policy.ok()) << policy.error().message;
     EXPECT_EQ(policy->timeout, std::chrono::minutes(12 * 60 + 30));
@@ -142,11 +146,13 @@ const char* kDeclared = R"({
 })";
 
 TEST(BindParameters, AppliesDefaultsAndConvertsStrings) {
-    auto bound = BindParameters(MustParse(kDeclared),
-                                MustParse(R"({"limit": "15", "RATIO": "0.25", "full": "true", "files": "[\"a.csv\"]",
+    auto bound =
+        BindParameters(MustParse(kDeclared),
+                       MustParse(R"({"limit": "15", "RATIO": "0.25", "full": "true", "files": "[\"a.csv\"]",
                                               "table": 7})"));
     ASSERT_TRUE(bound.ok()) << bound.error().message;
-    EXPECT_EQ(*bound, MustParse(R"({"table": "7", "Limit": 15, "ratio": 0.25, "full": true, "files": ["a.csv"],
+    EXPECT_EQ(*bound,
+              MustParse(R"({"table": "7", "Limit": 15, "ratio": 0.25, "full": true, "files": ["a.csv"],
                                     "cfg": {"a": 1}, "pw": "s3cret"})"));
 }
 

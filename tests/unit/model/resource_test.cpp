@@ -101,6 +101,51 @@ TEST(ValidateResource, EmptyPredicatesAcceptAnyType) {
     EXPECT_EQ(refused.error().target, "properties.activities[0].type");
 }
 
+// Container activities keep inner lists: names are unique across the whole pipeline, and dependsOn
+// refers only to siblings in the same list.
+TEST(ValidateResource, ContainerInnerActivitiesAreCheckedInTheirOwnScope) {
+    TypeCatalog catalog = testing::FakeCatalog();
+    catalog.activity_types.insert("ForEach");
+    auto pipeline = [](const char* inner) {
+        auto json = ParseJson(std::string(R"({"properties": {"activities": [
+            {"name": "Outer", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}},
+            {"name": "Each", "type": "ForEach", "typeProperties": {"items": "@pipeline().parameters.list",
+             "activities": )") +
+                              inner + "}}]}}");
+        EXPECT_TRUE(json.ok()) << inner;
+        return json.ok() ? *json : Json();
+    };
+    auto ok = ValidateResource(
+        ResourceKind::kPipeline, "PL",
+        pipeline(R"([{"name": "A", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}},
+                                            {"name": "B", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1},
+                                             "dependsOn": [{"activity": "A", "dependencyConditions": ["Succeeded"]}]}])"),
+        catalog);
+    EXPECT_TRUE(ok.ok()) << ok.error().message;
+
+    auto outside = ValidateResource(
+        ResourceKind::kPipeline, "PL",
+        pipeline(R"([{"name": "A", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1},
+                      "dependsOn": [{"activity": "Outer", "dependencyConditions": ["Succeeded"]}]}])"),
+        catalog);
+    ASSERT_FALSE(outside.ok());
+    EXPECT_EQ(outside.error().target,
+              "properties.activities[1].typeProperties.activities[0].dependsOn[0].activity");
+
+    auto clash = ValidateResource(
+        ResourceKind::kPipeline, "PL",
+        pipeline(R"([{"name": "outer", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}}])"),
+        catalog);
+    ASSERT_FALSE(clash.ok());
+    EXPECT_EQ(clash.error().target, "properties.activities[1].typeProperties.activities[0].name");
+
+    auto unknown =
+        ValidateResource(ResourceKind::kPipeline, "PL",
+                         pipeline(R"([{"name": "X", "type": "Script", "typeProperties": {}}])"), catalog);
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().target, "properties.activities[1].typeProperties.activities[0].type");
+}
+
 TEST(ValidateResource, RefusesNonObjectBody) {
     auto result = ValidateResource(ResourceKind::kPipeline, "PL", Json::array(), testing::FakeCatalog());
     ASSERT_FALSE(result.ok());
@@ -117,7 +162,8 @@ TEST(ValidateResource, WarningsDoNotFailValidation) {
     auto result = ValidateResource(ResourceKind::kPipeline, "PL", pl, testing::FakeCatalog());
     ASSERT_TRUE(result.ok()) << result.error().message;
     ASSERT_EQ(result->warnings.size(), 1u);
-    EXPECT_NE(result->warnings[0].find("properties.activities[0].policy.retryIntervalInSeconds"), std::string::npos);
+    EXPECT_NE(result->warnings[0].find("properties.activities[0].policy.retryIntervalInSeconds"),
+              std::string::npos);
 }
 
 TEST(ValidateGlobalParameters, AcceptsTypedValues) {

@@ -17,7 +17,9 @@
 
 namespace adxflow::testing {
 // Failure output names the case by file and line instead of dumping its bytes.
-void PrintTo(const Case& c, std::ostream* os) { *os << c.file << ":" << c.line; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.file << ":" << c.line;
+}
 }  // namespace adxflow::testing
 
 namespace adxflow::model {
@@ -25,7 +27,9 @@ namespace {
 
 using testing::Case;
 
-std::vector<Case> AllCases() { return testing::ReadCaseDir(testing::SourceDir() / "tests/cases/model"); }
+std::vector<Case> AllCases() {
+    return testing::ReadCaseDir(testing::SourceDir() / "tests/cases/model");
+}
 
 std::string Field(const Case& c, const std::string& key) {
     const std::string* v = c.Get(key);
@@ -56,7 +60,8 @@ TEST_P(ValidateCase, Matches) {
         EXPECT_NE(e.message.find(expected_error), std::string::npos) << "message: " << e.message;
         if (c.Get("target")) {
             EXPECT_EQ(e.target, Field(c, "target")) << "message: " << e.message;
-            EXPECT_NE(e.message.find(e.target), std::string::npos) << "the message must name the path: " << e.message;
+            EXPECT_NE(e.message.find(e.target), std::string::npos)
+                << "the message must name the path: " << e.message;
         }
         return;
     }

@@ -29,8 +29,8 @@ unsigned ModeOf(const std::filesystem::path& p) {
 
 TEST(SecretBox, SealsAndOpens) {
     SecretBox box = TestBox();
-    for (const std::string plain : {std::string(), std::string("p@ss:word"), std::string(5000, 'x'),
-                                    std::string("bin\0ary", 7)}) {
+    for (const std::string plain :
+         {std::string(), std::string("p@ss:word"), std::string(5000, 'x'), std::string("bin\0ary", 7)}) {
         std::string sealed = box.Seal(plain);
         EXPECT_EQ(sealed.rfind("v1:", 0), 0u);
         EXPECT_EQ(sealed.find(plain.empty() ? "\x01" : plain), std::string::npos);
@@ -88,7 +88,9 @@ TEST(SecretBoxKeyFile, CreatesPrivateKeyOnceAndReloadsIt) {
     EXPECT_EQ(content.back(), '\n');
     EXPECT_EQ(content.find_first_not_of("0123456789abcdef"), 64u);
     // No temporary file is left behind.
-    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()), 1);
+    EXPECT_EQ(
+        std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()),
+        1);
 
     std::string sealed = created->Seal("value");
     auto reloaded = SecretBox::LoadOrCreate(key_file, true);

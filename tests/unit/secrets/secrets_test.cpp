@@ -17,10 +17,14 @@ Json MustParse(const char* text) {
 }
 
 class SecretsTest : public ::testing::Test {
-protected:
+  protected:
     SecretBox box_ = std::move(SecretBox::FromHex(std::string(64, '7'))).value();
-    std::function<std::string(std::string_view)> encrypt_ = [this](std::string_view p) { return box_.Seal(p); };
-    std::function<Result<std::string>(std::string_view)> decrypt_ = [this](std::string_view s) { return box_.Open(s); };
+    std::function<std::string(std::string_view)> encrypt_ = [this](std::string_view p) {
+        return box_.Seal(p);
+    };
+    std::function<Result<std::string>(std::string_view)> decrypt_ = [this](std::string_view s) {
+        return box_.Open(s);
+    };
 };
 
 // A linked service with every secret form: SecureString object, plain-string secret fields (one of them
@@ -117,7 +121,8 @@ TEST_F(SecretsTest, MaskWithNothingToKeepIsRefusedWithItsPath) {
 
     // A previous version without a secret at that path does not help either.
     Json previous = MustParse(R"({"properties": {"typeProperties": {"user": "x"}}})");
-    Json secure = MustParse(R"({"properties": {"typeProperties": {"key": {"type": "SecureString", "value": "**********"}}}})");
+    Json secure = MustParse(
+        R"({"properties": {"typeProperties": {"key": {"type": "SecureString", "value": "**********"}}}})");
     auto again = SealSecrets(secure, encrypt_, &previous);
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().target, "properties.typeProperties.key.value");
@@ -127,9 +132,10 @@ TEST_F(SecretsTest, ClientSuppliedCiphertextIsIgnored) {
     auto other = SealSecrets(MustParse(R"({"p": {"password": "someone-elses-secret"}})"), encrypt_, nullptr);
     ASSERT_TRUE(other.ok());
     // Transplanting a sealed value into a new resource must not smuggle the secret across.
-    Json forged = {{"password", {{"type", "SecureString"},
-                                 {"value", "**********"},
-                                 {"encryptedValue", (*other)["p"]["password"]["encryptedValue"]}}}};
+    Json forged = {{"password",
+                    {{"type", "SecureString"},
+                     {"value", "**********"},
+                     {"encryptedValue", (*other)["p"]["password"]["encryptedValue"]}}}};
     EXPECT_FALSE(SealSecrets(forged, encrypt_, nullptr).ok());
     forged["password"]["value"] = "mine";
     auto sealed = SealSecrets(forged, encrypt_, nullptr);
@@ -138,7 +144,8 @@ TEST_F(SecretsTest, ClientSuppliedCiphertextIsIgnored) {
 }
 
 TEST_F(SecretsTest, SecureStringWithNonStringValueIsRefused) {
-    auto sealed = SealSecrets(MustParse(R"({"a": [{"type": "securestring", "value": 5}]})"), encrypt_, nullptr);
+    auto sealed =
+        SealSecrets(MustParse(R"({"a": [{"type": "securestring", "value": 5}]})"), encrypt_, nullptr);
     ASSERT_FALSE(sealed.ok());
     EXPECT_EQ(sealed.error().target, "a[0].value");
 }
@@ -153,17 +160,20 @@ TEST_F(SecretsTest, OpenReportsUndecryptableSecretsByPath) {
 }
 
 TEST_F(SecretsTest, MaskHidesPlainSecretsThatSlippedIntoStorage) {
-    Json stored = MustParse(R"({"properties": {"sasToken": "sv=2020&sig=abc", "sp": {"type": "SecureString", "value": "raw"}}})");
+    Json stored = MustParse(
+        R"({"properties": {"sasToken": "sv=2020&sig=abc", "sp": {"type": "SecureString", "value": "raw"}}})");
     Json api = MaskSecrets(stored);
     EXPECT_EQ(api["properties"]["sasToken"], std::string(kSecretMask));
     EXPECT_EQ(api["properties"]["sp"]["value"], std::string(kSecretMask));
 }
 
 TEST(SecretFieldNames, AreCaseInsensitive) {
-    for (const char* name : {"password", "PASSWORD", "servicePrincipalKey", "accountKey", "sasToken", "sasUri",
-                             "connectionString", "clientSecret", "servicePrincipalCredential", "encryptedCredential"})
+    for (const char* name :
+         {"password", "PASSWORD", "servicePrincipalKey", "accountKey", "sasToken", "sasUri",
+          "connectionString", "clientSecret", "servicePrincipalCredential", "encryptedCredential"})
         EXPECT_TRUE(IsSecretFieldName(name)) << name;
-    for (const char* name : {"user", "servicePrincipalId", "tenant", "passwordHint"}) EXPECT_FALSE(IsSecretFieldName(name)) << name;
+    for (const char* name : {"user", "servicePrincipalId", "tenant", "passwordHint"})
+        EXPECT_FALSE(IsSecretFieldName(name)) << name;
 }
 
 }  // namespace
