@@ -17,7 +17,8 @@ namespace {
 
 // The emulator's documented development account (public, identical in every Azurite install).
 constexpr const char* kAccount = "devstoreaccount1";
-constexpr const char* kKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+constexpr const char* kKey =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 bool Accepts(int port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -37,7 +38,9 @@ Error StartError(const std::string& message) {
 
 }  // namespace
 
-std::filesystem::path AzuriteProcess::Executable() { return SourceDir() / "tests/node/node_modules/.bin/azurite"; }
+std::filesystem::path AzuriteProcess::Executable() {
+    return SourceDir() / "tests/node/node_modules/.bin/azurite";
+}
 
 Result<std::unique_ptr<AzuriteProcess>> AzuriteProcess::Start(std::chrono::seconds startup_timeout) {
     std::filesystem::path exe = Executable();
@@ -49,14 +52,27 @@ Result<std::unique_ptr<AzuriteProcess>> AzuriteProcess::Start(std::chrono::secon
     p->dir_ = std::make_unique<TempDir>();
     p->log_file_ = p->dir_->path() / "azurite.log";
     p->blob_port_ = FreeLoopbackPort();
-    do p->queue_port_ = FreeLoopbackPort(); while (p->queue_port_ == p->blob_port_);
-    do p->table_port_ = FreeLoopbackPort(); while (p->table_port_ == p->blob_port_ || p->table_port_ == p->queue_port_);
+    do p->queue_port_ = FreeLoopbackPort();
+    while (p->queue_port_ == p->blob_port_);
+    do p->table_port_ = FreeLoopbackPort();
+    while (p->table_port_ == p->blob_port_ || p->table_port_ == p->queue_port_);
 
     std::vector<std::string> args = {exe.string(),
-                                     "--blobHost", "127.0.0.1", "--blobPort", std::to_string(p->blob_port_),
-                                     "--queueHost", "127.0.0.1", "--queuePort", std::to_string(p->queue_port_),
-                                     "--tableHost", "127.0.0.1", "--tablePort", std::to_string(p->table_port_),
-                                     "--inMemoryPersistence", "--skipApiVersionCheck", "--loose",
+                                     "--blobHost",
+                                     "127.0.0.1",
+                                     "--blobPort",
+                                     std::to_string(p->blob_port_),
+                                     "--queueHost",
+                                     "127.0.0.1",
+                                     "--queuePort",
+                                     std::to_string(p->queue_port_),
+                                     "--tableHost",
+                                     "127.0.0.1",
+                                     "--tablePort",
+                                     std::to_string(p->table_port_),
+                                     "--inMemoryPersistence",
+                                     "--skipApiVersionCheck",
+                                     "--loose",
                                      "--disableTelemetry"};
     // Azurite refuses --location together with --inMemoryPersistence; it runs in the temp dir instead, so
     // anything it still writes lands there and is removed with it.
@@ -89,8 +105,8 @@ Result<std::unique_ptr<AzuriteProcess>> AzuriteProcess::Start(std::chrono::secon
         int status = 0;
         if (::waitpid(pid, &status, WNOHANG) == pid) {
             p->pid_ = -1;
-            return StartError("Azurite exited during startup (status " + std::to_string(status) + "); log:\n" +
-                              p->LogTail());
+            return StartError("Azurite exited during startup (status " + std::to_string(status) +
+                              "); log:\n" + p->LogTail());
         }
         if (std::chrono::steady_clock::now() > deadline) {
             std::string tail = p->LogTail();
@@ -102,7 +118,9 @@ Result<std::unique_ptr<AzuriteProcess>> AzuriteProcess::Start(std::chrono::secon
     return p;
 }
 
-AzuriteProcess::~AzuriteProcess() { Stop(); }
+AzuriteProcess::~AzuriteProcess() {
+    Stop();
+}
 
 void AzuriteProcess::Stop() {
     if (pid_ <= 0) return;
@@ -120,8 +138,12 @@ void AzuriteProcess::Stop() {
     pid_ = -1;
 }
 
-std::string AzuriteProcess::account_name() const { return kAccount; }
-std::string AzuriteProcess::account_key() const { return kKey; }
+std::string AzuriteProcess::account_name() const {
+    return kAccount;
+}
+std::string AzuriteProcess::account_key() const {
+    return kKey;
+}
 
 std::string AzuriteProcess::blob_endpoint() const {
     return "http://127.0.0.1:" + std::to_string(blob_port_) + "/" + kAccount;

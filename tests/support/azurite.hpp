@@ -15,11 +15,12 @@
 namespace adxflow::testing {
 
 class AzuriteProcess {
-public:
+  public:
     // <source>/tests/node/node_modules/.bin/azurite
     static std::filesystem::path Executable();
     // Starts Azurite in memory, waits until all three services accept connections (up to `startup_timeout`).
-    static Result<std::unique_ptr<AzuriteProcess>> Start(std::chrono::seconds startup_timeout = std::chrono::seconds(60));
+    static Result<std::unique_ptr<AzuriteProcess>> Start(
+        std::chrono::seconds startup_timeout = std::chrono::seconds(60));
 
     ~AzuriteProcess();
     AzuriteProcess(const AzuriteProcess&) = delete;
@@ -32,14 +33,14 @@ public:
     std::string account_key() const;
     // "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=...;BlobEndpoint=...;..."
     std::string connection_string() const;
-    std::string blob_endpoint() const;   // http://127.0.0.1:<port>/devstoreaccount1
+    std::string blob_endpoint() const;  // http://127.0.0.1:<port>/devstoreaccount1
     std::string queue_endpoint() const;
     std::string table_endpoint() const;
     const std::filesystem::path& log_file() const { return log_file_; }
     // The last `max_bytes` of Azurite's output, for failure messages.
     std::string LogTail(size_t max_bytes = 4000) const;
 
-private:
+  private:
     AzuriteProcess() = default;
     void Stop();
 

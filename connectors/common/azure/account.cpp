@@ -28,25 +28,32 @@ std::string_view Trim(std::string_view s) {
 bool IsPathStyleHost(const std::string& host) {
     if (http::IsLoopbackHost(host)) return true;
     // A bare IP address has no account sub-domain.
-    return !host.empty() && (std::isdigit(static_cast<unsigned char>(host.back())) || host.find(':') != std::string::npos);
+    return !host.empty() &&
+           (std::isdigit(static_cast<unsigned char>(host.back())) || host.find(':') != std::string::npos);
 }
 
 }  // namespace
 
 const char* ToString(StorageService service) {
     switch (service) {
-        case StorageService::kBlob: return "blob";
-        case StorageService::kQueue: return "queue";
-        case StorageService::kTable: return "table";
+        case StorageService::kBlob:
+            return "blob";
+        case StorageService::kQueue:
+            return "queue";
+        case StorageService::kTable:
+            return "table";
     }
     return "?";
 }
 
 const std::string& StorageAccount::endpoint(StorageService service) const {
     switch (service) {
-        case StorageService::kBlob: return blob_endpoint;
-        case StorageService::kQueue: return queue_endpoint;
-        case StorageService::kTable: return table_endpoint;
+        case StorageService::kBlob:
+            return blob_endpoint;
+        case StorageService::kQueue:
+            return queue_endpoint;
+        case StorageService::kTable:
+            return table_endpoint;
     }
     return blob_endpoint;
 }
@@ -152,15 +159,22 @@ Result<ResourceUrl> ParseResourceUrl(std::string_view text, StorageService servi
         out.account.account_name = url.host.substr(0, url.host.find('.'));
     }
     if (out.account.account_name.empty())
-        return MakeError(ErrorKind::kInvalidInput, "storage.url", "storage URL names no account: " + url.Redacted());
+        return MakeError(ErrorKind::kInvalidInput, "storage.url",
+                         "storage URL names no account: " + url.Redacted());
     size_t slash = path.find('/');
     out.container = http::PercentDecode(path.substr(0, slash));
     if (slash != std::string_view::npos) out.blob_name = http::PercentDecode(path.substr(slash + 1));
     out.account.sas_token = url.query;
     switch (service) {
-        case StorageService::kBlob: out.account.blob_endpoint = endpoint; break;
-        case StorageService::kQueue: out.account.queue_endpoint = endpoint; break;
-        case StorageService::kTable: out.account.table_endpoint = endpoint; break;
+        case StorageService::kBlob:
+            out.account.blob_endpoint = endpoint;
+            break;
+        case StorageService::kQueue:
+            out.account.queue_endpoint = endpoint;
+            break;
+        case StorageService::kTable:
+            out.account.table_endpoint = endpoint;
+            break;
     }
     return out;
 }

@@ -49,9 +49,9 @@ Result<StorageAccount> ParseConnectionString(std::string_view text, const Develo
 // "https://acct.blob.core.windows.net/container/dir/file.csv?sv=...&sig=...". Path-style URLs (IP or
 // localhost hosts, as with Azurite) take the account from the first path segment.
 struct ResourceUrl {
-    StorageAccount account;    // endpoint of `service` and sas_token are set
-    std::string container;     // container, queue or table name
-    std::string blob_name;     // decoded; empty for a container or queue URL
+    StorageAccount account;  // endpoint of `service` and sas_token are set
+    std::string container;   // container, queue or table name
+    std::string blob_name;   // decoded; empty for a container or queue URL
 };
 Result<ResourceUrl> ParseResourceUrl(std::string_view url, StorageService service);
 

@@ -29,7 +29,8 @@ BlobProperties PropertiesFromHeaders(const std::string& name, const http::HttpRe
     p.name = name;
     // A ranged read reports the whole size after the slash of Content-Range ("bytes 0-99/12345").
     std::string content_range = header("Content-Range");
-    if (size_t slash = content_range.rfind('/'); slash != std::string::npos && content_range.substr(slash + 1) != "*") {
+    if (size_t slash = content_range.rfind('/');
+        slash != std::string::npos && content_range.substr(slash + 1) != "*") {
         p.content_length = std::strtoull(content_range.c_str() + slash + 1, nullptr, 10);
     } else {
         p.content_length = ToUint(response.headers.Get("Content-Length"));
@@ -67,7 +68,8 @@ BlobClient::BlobClient(StorageAccount account, http::HttpClient& http)
     : transport_(std::move(account), StorageService::kBlob, http) {}
 
 Status BlobClient::CreateContainer(const std::string& container, const CallOptions& options) const {
-    StorageCall call = StorageCall::Make("blob.create_container", "PUT", BlobPath(container, ""), "restype=container");
+    StorageCall call =
+        StorageCall::Make("blob.create_container", "PUT", BlobPath(container, ""), "restype=container");
     ADXFLOW_ASSIGN_OR_RETURN(auto response, transport_.Send(std::move(call), options));
     if (response.is_success()) return Ok();
     if (response.status == 409 && StorageErrorCode(response) == "ContainerAlreadyExists") return Ok();
@@ -75,7 +77,8 @@ Status BlobClient::CreateContainer(const std::string& container, const CallOptio
 }
 
 Status BlobClient::DeleteContainer(const std::string& container, const CallOptions& options) const {
-    StorageCall call = StorageCall::Make("blob.delete_container", "DELETE", BlobPath(container, ""), "restype=container");
+    StorageCall call =
+        StorageCall::Make("blob.delete_container", "DELETE", BlobPath(container, ""), "restype=container");
     ADXFLOW_ASSIGN_OR_RETURN(auto response, transport_.Send(std::move(call), options));
     if (response.is_success() || response.status == 404) return Ok();
     return StorageError(response, "blob.delete_container");
@@ -92,8 +95,9 @@ Status BlobClient::PutBlob(const std::string& container, const std::string& blob
     return Ok();
 }
 
-Status BlobClient::PutBlock(const std::string& container, const std::string& blob, const std::string& block_id,
-                            std::string_view data, const CallOptions& options) const {
+Status BlobClient::PutBlock(const std::string& container, const std::string& blob,
+                            const std::string& block_id, std::string_view data,
+                            const CallOptions& options) const {
     StorageCall call = StorageCall::Make("blob.put_block", "PUT", BlobPath(container, blob));
     http::AppendQueryParam(call.query, "comp", "block");
     http::AppendQueryParam(call.query, "blockid", Base64Encode(block_id));
@@ -106,7 +110,8 @@ Status BlobClient::PutBlock(const std::string& container, const std::string& blo
 Status BlobClient::PutBlockList(const std::string& container, const std::string& blob,
                                 const std::vector<std::string>& block_ids, const std::string& content_type,
                                 const CallOptions& options) const {
-    StorageCall call = StorageCall::Make("blob.put_block_list", "PUT", BlobPath(container, blob), "comp=blocklist");
+    StorageCall call =
+        StorageCall::Make("blob.put_block_list", "PUT", BlobPath(container, blob), "comp=blocklist");
     call.headers.Set("x-ms-blob-content-type", content_type);
     call.headers.Set("Content-Type", "application/xml");
     call.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
@@ -118,8 +123,10 @@ Status BlobClient::PutBlockList(const std::string& container, const std::string&
 }
 
 Status BlobClient::Upload(const std::string& container, const std::string& blob, std::string_view data,
-                          uint64_t block_size, const std::string& content_type, const CallOptions& options) const {
-    if (block_size == 0 || data.size() <= block_size) return PutBlob(container, blob, data, content_type, options);
+                          uint64_t block_size, const std::string& content_type,
+                          const CallOptions& options) const {
+    if (block_size == 0 || data.size() <= block_size)
+        return PutBlob(container, blob, data, content_type, options);
     std::vector<std::string> ids;
     for (uint64_t offset = 0; offset < data.size(); offset += block_size) {
         ids.push_back(MakeBlockId(ids.size()));
@@ -161,11 +168,13 @@ Result<BlobProperties> BlobClient::GetProperties(const std::string& container, c
 
 Result<ListBlobsPage> BlobClient::ListBlobs(const std::string& container, const ListBlobsOptions& list,
                                             const CallOptions& options) const {
-    StorageCall call = StorageCall::Make("blob.list", "GET", BlobPath(container, ""), "restype=container&comp=list");
+    StorageCall call =
+        StorageCall::Make("blob.list", "GET", BlobPath(container, ""), "restype=container&comp=list");
     if (!list.prefix.empty()) http::AppendQueryParam(call.query, "prefix", list.prefix);
     if (!list.delimiter.empty()) http::AppendQueryParam(call.query, "delimiter", list.delimiter);
     if (!list.marker.empty()) http::AppendQueryParam(call.query, "marker", list.marker);
-    if (list.max_results > 0) http::AppendQueryParam(call.query, "maxresults", std::to_string(list.max_results));
+    if (list.max_results > 0)
+        http::AppendQueryParam(call.query, "maxresults", std::to_string(list.max_results));
     ADXFLOW_ASSIGN_OR_RETURN(auto response, transport_.Send(std::move(call), options));
     if (!response.is_success()) return StorageError(response, "blob.list");
 

@@ -42,7 +42,7 @@ struct ListBlobsPage {
 };
 
 class BlobClient {
-public:
+  public:
     BlobClient(StorageAccount account, http::HttpClient& http);
 
     // Succeeds when the container already exists.
@@ -65,27 +65,30 @@ public:
                         const CallOptions& options = {}) const;
     // PutBlob when `data` fits in one block, otherwise PutBlock per `block_size` bytes and PutBlockList.
     Status Upload(const std::string& container, const std::string& blob, std::string_view data,
-                  uint64_t block_size = 8ull << 20, const std::string& content_type = "application/octet-stream",
+                  uint64_t block_size = 8ull << 20,
+                  const std::string& content_type = "application/octet-stream",
                   const CallOptions& options = {}) const;
 
     // Reads the blob (or a range of it, via x-ms-range) into memory; capped at `max_bytes`.
     Result<std::string> GetBlob(const std::string& container, const std::string& blob,
-                                std::optional<ByteRange> range = std::nullopt, const CallOptions& options = {},
-                                uint64_t max_bytes = 256ull << 20) const;
+                                std::optional<ByteRange> range = std::nullopt,
+                                const CallOptions& options = {}, uint64_t max_bytes = 256ull << 20) const;
     // Streams the blob (or a range) to `on_chunk`; returns the properties from the response headers.
     Result<BlobProperties> GetBlobStreaming(const std::string& container, const std::string& blob,
-                                            std::optional<ByteRange> range, const http::BodyChunkHandler& on_chunk,
+                                            std::optional<ByteRange> range,
+                                            const http::BodyChunkHandler& on_chunk,
                                             const CallOptions& options = {}) const;
     Result<BlobProperties> GetProperties(const std::string& container, const std::string& blob,
                                          const CallOptions& options = {}) const;
     Result<ListBlobsPage> ListBlobs(const std::string& container, const ListBlobsOptions& list = {},
                                     const CallOptions& options = {}) const;
     // kNotFound when the blob does not exist.
-    Status DeleteBlob(const std::string& container, const std::string& blob, const CallOptions& options = {}) const;
+    Status DeleteBlob(const std::string& container, const std::string& blob,
+                      const CallOptions& options = {}) const;
 
     const StorageAccount& account() const { return transport_.account(); }
 
-private:
+  private:
     StorageTransport transport_;
 };
 

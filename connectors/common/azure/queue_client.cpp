@@ -7,7 +7,9 @@
 namespace adxflow::azure {
 namespace {
 
-std::string QueuePath(const std::string& queue) { return "/" + http::PercentEncode(queue); }
+std::string QueuePath(const std::string& queue) {
+    return "/" + http::PercentEncode(queue);
+}
 
 Result<std::vector<QueueMessage>> ParseMessages(const char* op, const std::string& body) {
     auto parsed = ParseXml(body);
@@ -59,8 +61,10 @@ Result<QueueMessage> QueueClient::PutMessage(const std::string& queue, std::stri
                                              const PutMessageOptions& put, const CallOptions& options) const {
     StorageCall call = StorageCall::Make("queue.put_message", "POST", QueuePath(queue) + "/messages");
     if (put.visibility_timeout)
-        http::AppendQueryParam(call.query, "visibilitytimeout", std::to_string(put.visibility_timeout->count()));
-    if (put.time_to_live) http::AppendQueryParam(call.query, "messagettl", std::to_string(put.time_to_live->count()));
+        http::AppendQueryParam(call.query, "visibilitytimeout",
+                               std::to_string(put.visibility_timeout->count()));
+    if (put.time_to_live)
+        http::AppendQueryParam(call.query, "messagettl", std::to_string(put.time_to_live->count()));
     call.headers.Set("Content-Type", "application/xml");
     call.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><QueueMessage><MessageText>" + Base64Encode(text) +
                 "</MessageText></QueueMessage>";
@@ -68,7 +72,8 @@ Result<QueueMessage> QueueClient::PutMessage(const std::string& queue, std::stri
     if (!response.is_success()) return StorageError(response, "queue.put_message");
     ADXFLOW_ASSIGN_OR_RETURN(auto messages, ParseMessages("queue.put_message", response.body));
     if (messages.empty())
-        return MakeError(ErrorKind::kTransient, "queue.put_message", "the service did not describe the stored message");
+        return MakeError(ErrorKind::kTransient, "queue.put_message",
+                         "the service did not describe the stored message");
     QueueMessage stored = std::move(messages.front());
     stored.text = std::string(text);
     return stored;
@@ -101,7 +106,8 @@ Result<std::vector<QueueMessage>> QueueClient::PeekMessages(const std::string& q
 
 Status QueueClient::DeleteMessage(const std::string& queue, const std::string& message_id,
                                   const std::string& pop_receipt, const CallOptions& options) const {
-    StorageCall call = StorageCall::Make("queue.delete_message", "DELETE", QueuePath(queue) + "/messages/" + http::PercentEncode(message_id));
+    StorageCall call = StorageCall::Make("queue.delete_message", "DELETE",
+                                         QueuePath(queue) + "/messages/" + http::PercentEncode(message_id));
     http::AppendQueryParam(call.query, "popreceipt", pop_receipt);
     ADXFLOW_ASSIGN_OR_RETURN(auto response, transport_.Send(std::move(call), options));
     if (!response.is_success()) return StorageError(response, "queue.delete_message");

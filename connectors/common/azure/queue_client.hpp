@@ -29,7 +29,7 @@ struct PutMessageOptions {
 };
 
 class QueueClient {
-public:
+  public:
     QueueClient(StorageAccount account, http::HttpClient& http);
 
     // Succeeds when the queue already exists.
@@ -45,14 +45,15 @@ public:
     // Looks at up to `max_messages` without hiding them.
     Result<std::vector<QueueMessage>> PeekMessages(const std::string& queue, int max_messages,
                                                    const CallOptions& options = {}) const;
-    Status DeleteMessage(const std::string& queue, const std::string& message_id, const std::string& pop_receipt,
-                         const CallOptions& options = {}) const;
+    Status DeleteMessage(const std::string& queue, const std::string& message_id,
+                         const std::string& pop_receipt, const CallOptions& options = {}) const;
 
     const StorageAccount& account() const { return transport_.account(); }
 
-private:
+  private:
     Result<std::vector<QueueMessage>> ReadMessages(const char* op, std::string query,
-                                                   const std::string& queue, const CallOptions& options) const;
+                                                   const std::string& queue,
+                                                   const CallOptions& options) const;
     StorageTransport transport_;
 };
 

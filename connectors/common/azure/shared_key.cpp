@@ -30,7 +30,8 @@ std::string ContentLength(const http::HttpRequest& request) {
 
 }  // namespace
 
-std::string BlobQueueStringToSign(const http::HttpRequest& request, const http::Url& url, std::string_view account) {
+std::string BlobQueueStringToSign(const http::HttpRequest& request, const http::Url& url,
+                                  std::string_view account) {
     std::string s = request.method + "\n";
     s += HeaderOrEmpty(request, "Content-Encoding") + "\n";
     s += HeaderOrEmpty(request, "Content-Language") + "\n";
@@ -39,7 +40,8 @@ std::string BlobQueueStringToSign(const http::HttpRequest& request, const http::
     s += HeaderOrEmpty(request, "Content-Type") + "\n";
     // x-ms-date wins over Date; when it is present the Date line stays empty.
     s += (request.headers.Has("x-ms-date") ? std::string{} : HeaderOrEmpty(request, "Date")) + "\n";
-    for (const char* name : {"If-Modified-Since", "If-Match", "If-None-Match", "If-Unmodified-Since", "Range"})
+    for (const char* name :
+         {"If-Modified-Since", "If-Match", "If-None-Match", "If-Unmodified-Since", "Range"})
         s += HeaderOrEmpty(request, name) + "\n";
 
     std::map<std::string, std::string> ms_headers;  // sorted by lower-case name
@@ -62,7 +64,8 @@ std::string BlobQueueStringToSign(const http::HttpRequest& request, const http::
     return s;
 }
 
-std::string TableStringToSign(const http::HttpRequest& request, const http::Url& url, std::string_view account) {
+std::string TableStringToSign(const http::HttpRequest& request, const http::Url& url,
+                              std::string_view account) {
     std::string date = HeaderOrEmpty(request, "x-ms-date");
     if (date.empty()) date = HeaderOrEmpty(request, "Date");
     std::string s = request.method + "\n" + HeaderOrEmpty(request, "Content-MD5") + "\n" +
@@ -80,10 +83,12 @@ std::string TableStringToSign(const http::HttpRequest& request, const http::Url&
 Status SignSharedKey(http::HttpRequest& request, StorageService service, std::string_view account,
                      std::string_view account_key_base64) {
     auto key = Base64Decode(account_key_base64);
-    if (!key) return MakeError(ErrorKind::kInvalidInput, "storage.sign", "the storage account key is not valid base64");
+    if (!key)
+        return MakeError(ErrorKind::kInvalidInput, "storage.sign",
+                         "the storage account key is not valid base64");
     ADXFLOW_ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(request.url));
     std::string to_sign = service == StorageService::kTable ? TableStringToSign(request, url, account)
-                                                             : BlobQueueStringToSign(request, url, account);
+                                                            : BlobQueueStringToSign(request, url, account);
     request.headers.Set("Authorization",
                         "SharedKey " + std::string(account) + ":" + Base64Encode(HmacSha256(*key, to_sign)));
     return Ok();

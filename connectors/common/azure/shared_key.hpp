@@ -13,8 +13,10 @@
 namespace adxflow::azure {
 
 // Exposed so that tests can check the exact strings against hand-written expectations.
-std::string BlobQueueStringToSign(const http::HttpRequest& request, const http::Url& url, std::string_view account);
-std::string TableStringToSign(const http::HttpRequest& request, const http::Url& url, std::string_view account);
+std::string BlobQueueStringToSign(const http::HttpRequest& request, const http::Url& url,
+                                  std::string_view account);
+std::string TableStringToSign(const http::HttpRequest& request, const http::Url& url,
+                              std::string_view account);
 
 // Adds "Authorization: SharedKey account:signature". The request must already carry x-ms-date and every
 // other x-ms-* header it will be sent with (including x-ms-client-request-id), because they are signed.

@@ -29,8 +29,10 @@ ErrorDocument ReadErrorDocument(const http::HttpResponse& response) {
             if (error && error->is_object()) {
                 if (auto code = AsString(error->value("code", Json()))) doc.code = *code;
                 const Json& message = error->value("message", Json());
-                if (message.is_object()) doc.message = message.value("value", "");
-                else if (message.is_string()) doc.message = message.get<std::string>();
+                if (message.is_object())
+                    doc.message = message.value("value", "");
+                else if (message.is_string())
+                    doc.message = message.get<std::string>();
             }
         }
     } else {
@@ -66,7 +68,8 @@ Result<http::HttpResponse> StorageTransport::Send(StorageCall call, const CallOp
     }
     request.url = endpoint + call.path + (query.empty() ? "" : "?" + query);
     request.headers = std::move(call.headers);
-    request.headers.Set("x-ms-version", service_ == StorageService::kTable ? kTableVersion : kBlobQueueVersion);
+    request.headers.Set("x-ms-version",
+                        service_ == StorageService::kTable ? kTableVersion : kBlobQueueVersion);
     request.headers.Set("x-ms-date", FormatHttpDate(std::chrono::system_clock::now()));
     request.headers.Set("x-ms-client-request-id",
                         options.client_request_id.empty() ? NewUuid() : options.client_request_id);
@@ -98,20 +101,26 @@ Error StorageError(const http::HttpResponse& response, const std::string& op) {
     if (const std::string* code = response.headers.Get("x-ms-error-code")) doc.code = *code;
     ErrorKind kind = ErrorKind::kInternal;
     int status = response.status;
-    if (status == 400 || status == 416) kind = ErrorKind::kInvalidInput;
-    else if (status == 401) kind = ErrorKind::kUnauthorized;
+    if (status == 400 || status == 416)
+        kind = ErrorKind::kInvalidInput;
+    else if (status == 401)
+        kind = ErrorKind::kUnauthorized;
     else if (status == 403) {
-        // A bad signature is "AuthenticationFailed" on Azure; Azurite reports it as "AuthorizationFailure" with
-        // Azure's authentication message. Either way the credentials are wrong, not the permissions.
+        // A bad signature is "AuthenticationFailed" on Azure; Azurite reports it as "AuthorizationFailure"
+        // with Azure's authentication message. Either way the credentials are wrong, not the permissions.
         bool authentication = doc.code == "AuthenticationFailed" ||
                               doc.message.find("failed to authenticate") != std::string::npos;
         kind = authentication ? ErrorKind::kUnauthorized : ErrorKind::kForbidden;
-    }
-    else if (status == 404) kind = ErrorKind::kNotFound;
-    else if (status == 409 || status == 412) kind = ErrorKind::kConflict;
-    else if (status == 413) kind = ErrorKind::kTooLarge;
-    else if (status == 408 || status == 429 || status >= 500) kind = ErrorKind::kTransient;
-    else if (status >= 400) kind = ErrorKind::kInvalidInput;
+    } else if (status == 404)
+        kind = ErrorKind::kNotFound;
+    else if (status == 409 || status == 412)
+        kind = ErrorKind::kConflict;
+    else if (status == 413)
+        kind = ErrorKind::kTooLarge;
+    else if (status == 408 || status == 429 || status >= 500)
+        kind = ErrorKind::kTransient;
+    else if (status >= 400)
+        kind = ErrorKind::kInvalidInput;
 
     std::string message = "HTTP " + std::to_string(status);
     if (!doc.code.empty()) message += " (" + doc.code + ")";

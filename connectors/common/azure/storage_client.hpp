@@ -38,7 +38,7 @@ struct StorageCall {
 };
 
 class StorageTransport {
-public:
+  public:
     StorageTransport(StorageAccount account, StorageService service, http::HttpClient& http);
 
     const StorageAccount& account() const { return account_; }
@@ -46,7 +46,7 @@ public:
     Result<http::HttpResponse> Send(StorageCall call, const CallOptions& options,
                                     const http::BodyChunkHandler* on_body_chunk = nullptr) const;
 
-private:
+  private:
     StorageAccount account_;
     StorageService service_;
     http::HttpClient& http_;

@@ -32,20 +32,23 @@ std::string QuoteKey(const std::string& key) {
 Status RequireKeys(const Json& entity, const char* op) {
     if (!entity.is_object() || !entity.contains("PartitionKey") || !entity.contains("RowKey") ||
         !entity["PartitionKey"].is_string() || !entity["RowKey"].is_string()) {
-        return MakeError(ErrorKind::kInvalidInput, op, "a table entity needs string PartitionKey and RowKey properties");
+        return MakeError(ErrorKind::kInvalidInput, op,
+                         "a table entity needs string PartitionKey and RowKey properties");
     }
     return Ok();
 }
 
 Result<Json> ParseBody(const char* op, const std::string& body) {
     Json json = Json::parse(body, nullptr, false);
-    if (json.is_discarded()) return MakeError(ErrorKind::kTransient, op, "the table service returned invalid JSON");
+    if (json.is_discarded())
+        return MakeError(ErrorKind::kTransient, op, "the table service returned invalid JSON");
     return json;
 }
 
 }  // namespace
 
-std::string EntityPath(const std::string& table, const std::string& partition_key, const std::string& row_key) {
+std::string EntityPath(const std::string& table, const std::string& partition_key,
+                       const std::string& row_key) {
     return "/" + http::PercentEncode(table) + "(PartitionKey=" + QuoteKey(partition_key) +
            ",RowKey=" + QuoteKey(row_key) + ")";
 }
@@ -70,7 +73,8 @@ Status TableClient::DeleteTable(const std::string& table, const CallOptions& opt
     return StorageError(response, "table.delete");
 }
 
-Status TableClient::InsertEntity(const std::string& table, const Json& entity, const CallOptions& options) const {
+Status TableClient::InsertEntity(const std::string& table, const Json& entity,
+                                 const CallOptions& options) const {
     ADXFLOW_TRY(RequireKeys(entity, "table.insert"));
     StorageCall call = JsonCall("table.insert", "POST", "/" + http::PercentEncode(table));
     call.headers.Set("Prefer", "return-no-content");
@@ -80,12 +84,13 @@ Status TableClient::InsertEntity(const std::string& table, const Json& entity, c
     return Ok();
 }
 
-Status TableClient::UpsertEntity(const std::string& table, const Json& entity, const CallOptions& options) const {
+Status TableClient::UpsertEntity(const std::string& table, const Json& entity,
+                                 const CallOptions& options) const {
     ADXFLOW_TRY(RequireKeys(entity, "table.upsert"));
     // PUT without If-Match is "insert or replace".
-    StorageCall call = JsonCall("table.upsert", "PUT",
-                                EntityPath(table, entity["PartitionKey"].get<std::string>(),
-                                           entity["RowKey"].get<std::string>()));
+    StorageCall call = JsonCall(
+        "table.upsert", "PUT",
+        EntityPath(table, entity["PartitionKey"].get<std::string>(), entity["RowKey"].get<std::string>()));
     SetJsonBody(call, entity);
     ADXFLOW_ASSIGN_OR_RETURN(auto response, transport_.Send(std::move(call), options));
     if (!response.is_success()) return StorageError(response, "table.upsert");
@@ -120,7 +125,8 @@ Result<std::vector<Json>> TableClient::QueryEntities(const std::string& table, c
         ADXFLOW_ASSIGN_OR_RETURN(Json page, ParseBody("table.query", response.body));
         const Json* value = FindMember(page, "value");
         if (!value || !value->is_array())
-            return MakeError(ErrorKind::kTransient, "table.query", "the table service response has no 'value' array");
+            return MakeError(ErrorKind::kTransient, "table.query",
+                             "the table service response has no 'value' array");
         for (const Json& entity : *value) {
             if (entities.size() >= query.max_entities) return entities;
             entities.push_back(entity);

@@ -23,7 +23,7 @@ struct TableQuery {
 };
 
 class TableClient {
-public:
+  public:
     TableClient(StorageAccount account, http::HttpClient& http);
 
     // Succeeds when the table already exists.
@@ -35,22 +35,23 @@ public:
     // Insert or replace by (PartitionKey, RowKey).
     Status UpsertEntity(const std::string& table, const Json& entity, const CallOptions& options = {}) const;
     // kNotFound when absent.
-    Result<Json> GetEntity(const std::string& table, const std::string& partition_key, const std::string& row_key,
-                           const CallOptions& options = {}) const;
+    Result<Json> GetEntity(const std::string& table, const std::string& partition_key,
+                           const std::string& row_key, const CallOptions& options = {}) const;
     // Follows x-ms-continuation-* headers until the result is complete or max_entities is reached.
     Result<std::vector<Json>> QueryEntities(const std::string& table, const TableQuery& query,
                                             const CallOptions& options = {}) const;
     // Unconditional delete (If-Match: *); kNotFound when absent.
-    Status DeleteEntity(const std::string& table, const std::string& partition_key, const std::string& row_key,
-                        const CallOptions& options = {}) const;
+    Status DeleteEntity(const std::string& table, const std::string& partition_key,
+                        const std::string& row_key, const CallOptions& options = {}) const;
 
     const StorageAccount& account() const { return transport_.account(); }
 
-private:
+  private:
     StorageTransport transport_;
 };
 
 // "/table(PartitionKey='a',RowKey='it''s')" percent-encoded: the address of one entity.
-std::string EntityPath(const std::string& table, const std::string& partition_key, const std::string& row_key);
+std::string EntityPath(const std::string& table, const std::string& partition_key,
+                       const std::string& row_key);
 
 }  // namespace adxflow::azure

@@ -6,7 +6,7 @@ namespace adxflow::azure {
 namespace {
 
 class XmlParser {
-public:
+  public:
     explicit XmlParser(std::string_view doc) : doc_(doc) {}
 
     Result<XmlElement> ParseDocument() {
@@ -19,7 +19,7 @@ public:
         return root;
     }
 
-private:
+  private:
     static constexpr int kMaxDepth = 64;
 
     Error Fail(const std::string& what) const {
@@ -55,7 +55,8 @@ private:
         size_t start = pos_;
         while (pos_ < doc_.size()) {
             char c = doc_[pos_];
-            if (std::isspace(static_cast<unsigned char>(c)) || c == '>' || c == '/' || c == '=' || c == '<') break;
+            if (std::isspace(static_cast<unsigned char>(c)) || c == '>' || c == '/' || c == '=' || c == '<')
+                break;
             ++pos_;
         }
         return doc_.substr(start, pos_ - start);
@@ -70,11 +71,16 @@ private:
             size_t semi = raw.find(';', i);
             if (semi == std::string_view::npos) return Fail("unterminated entity");
             std::string_view entity = raw.substr(i + 1, semi - i - 1);
-            if (entity == "amp") out += '&';
-            else if (entity == "lt") out += '<';
-            else if (entity == "gt") out += '>';
-            else if (entity == "quot") out += '"';
-            else if (entity == "apos") out += '\'';
+            if (entity == "amp")
+                out += '&';
+            else if (entity == "lt")
+                out += '<';
+            else if (entity == "gt")
+                out += '>';
+            else if (entity == "quot")
+                out += '"';
+            else if (entity == "apos")
+                out += '\'';
             else if (!entity.empty() && entity[0] == '#') {
                 unsigned long code = 0;
                 bool hex = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X');
@@ -131,7 +137,8 @@ private:
             if (!Peek('=')) return Fail("attribute without a value");
             ++pos_;
             SkipSpace();
-            if (pos_ >= doc_.size() || (doc_[pos_] != '"' && doc_[pos_] != '\'')) return Fail("unquoted attribute");
+            if (pos_ >= doc_.size() || (doc_[pos_] != '"' && doc_[pos_] != '\''))
+                return Fail("unquoted attribute");
             char quote = doc_[pos_++];
             size_t end = doc_.find(quote, pos_);
             if (end == std::string_view::npos) return Fail("unterminated attribute value");
@@ -147,7 +154,8 @@ private:
                 pos_ += 2;
                 std::string_view closing = ReadName();
                 if (closing != element.name)
-                    return Fail("end tag </" + std::string(closing) + "> does not match <" + element.name + ">");
+                    return Fail("end tag </" + std::string(closing) + "> does not match <" + element.name +
+                                ">");
                 SkipSpace();
                 if (!Peek('>')) return Fail("malformed end tag");
                 ++pos_;
@@ -204,19 +212,32 @@ const std::string* XmlElement::Attribute(std::string_view attribute_name) const 
     return nullptr;
 }
 
-Result<XmlElement> ParseXml(std::string_view document) { return XmlParser(document).ParseDocument(); }
+Result<XmlElement> ParseXml(std::string_view document) {
+    return XmlParser(document).ParseDocument();
+}
 
 std::string XmlEscape(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;

@@ -36,7 +36,9 @@ struct BodyDecoder::State {
     bool finished = false;
 };
 
-BodyDecoder::BodyDecoder(Encoding encoding) : state_(std::make_unique<State>()) { state_->encoding = encoding; }
+BodyDecoder::BodyDecoder(Encoding encoding) : state_(std::make_unique<State>()) {
+    state_->encoding = encoding;
+}
 
 BodyDecoder::~BodyDecoder() {
     if (state_->initialized) inflateEnd(&state_->zs);
@@ -48,10 +50,12 @@ Status BodyDecoder::Feed(std::string_view input, std::string& out) {
     if (!s.initialized) {
         int window_bits = 15 + 16;  // gzip only
         if (s.encoding == Encoding::kDeflate) {
-            // zlib streams start with a CMF byte whose low nibble is 8 (deflate) and a checksum over two bytes.
+            // zlib streams start with a CMF byte whose low nibble is 8 (deflate) and a checksum over two
+            // bytes.
             auto b0 = static_cast<unsigned char>(input[0]);
-            bool zlib_wrapped = (b0 & 0x0f) == 8 &&
-                                (input.size() < 2 || ((b0 << 8) | static_cast<unsigned char>(input[1])) % 31 == 0);
+            bool zlib_wrapped =
+                (b0 & 0x0f) == 8 &&
+                (input.size() < 2 || ((b0 << 8) | static_cast<unsigned char>(input[1])) % 31 == 0);
             window_bits = zlib_wrapped ? 15 : -15;
         }
         if (inflateInit2(&s.zs, window_bits) != Z_OK)
@@ -75,7 +79,8 @@ Status BodyDecoder::Feed(std::string_view input, std::string& out) {
         }
         out.append(buffer, sizeof buffer - s.zs.avail_out);
     } while (!s.finished && s.zs.avail_out == 0);
-    if (s.finished && s.zs.avail_in > 0) return ZlibError("http.decode", "data after the end of the compressed stream");
+    if (s.finished && s.zs.avail_in > 0)
+        return ZlibError("http.decode", "data after the end of the compressed stream");
     return Ok();
 }
 

@@ -14,7 +14,7 @@ Result<std::string> GzipCompress(std::string_view data);
 // Decodes a Content-Encoding of "gzip" or "deflate" chunk by chunk. "deflate" is meant to be zlib-wrapped,
 // but some servers send raw deflate; the first bytes decide.
 class BodyDecoder {
-public:
+  public:
     enum class Encoding { kGzip, kDeflate };
     explicit BodyDecoder(Encoding encoding);
     ~BodyDecoder();
@@ -26,7 +26,7 @@ public:
     // Fails when the compressed stream ended early (a truncated body).
     Status Finish() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

@@ -45,7 +45,8 @@ bool IsConnectionDrop(const error_code& ec) {
 
 TlsContext::TlsContext() : ctx_(asio::ssl::context::tls_client) {
     ctx_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
     error_code ec;
     ctx_.set_default_verify_paths(ec);  // a machine without a CA bundle still works with an explicit ca_file
     ctx_.set_verify_mode(asio::ssl::verify_peer);
@@ -54,14 +55,18 @@ TlsContext::TlsContext() : ctx_(asio::ssl::context::tls_client) {
 Status TlsContext::LoadCaFile(const std::string& path) {
     error_code ec;
     ctx_.load_verify_file(path, ec);
-    if (ec) return MakeError(ErrorKind::kInvalidInput, "http.tls", "cannot load CA file '" + path + "': " + ec.message());
+    if (ec)
+        return MakeError(ErrorKind::kInvalidInput, "http.tls",
+                         "cannot load CA file '" + path + "': " + ec.message());
     return Ok();
 }
 
 Connection::Connection(std::string pool_key, TlsContext* tls)
     : pool_key_(std::move(pool_key)), tls_context_(tls), resolver_(ioc_) {}
 
-Connection::~Connection() { Close(); }
+Connection::~Connection() {
+    Close();
+}
 
 bool Connection::is_open() const {
     if (tls_) return tls_->next_layer().is_open();
@@ -108,10 +113,10 @@ Connection::Interrupt Connection::Wait(const bool& done, const Deadline& deadlin
 Error Connection::StepError(const char* step, Interrupt why, const error_code& ec, const Deadline& d) {
     if (why == Interrupt::kCancel) return d.cancel->reason();
     if (why == Interrupt::kTimeout) {
-        return MakeError(ErrorKind::kTimeout, "http.send",
-                         d.what + ": no response within " + std::to_string(d.budget.count()) + " ms (while " + step +
-                             ")",
-                         "Timeout");
+        return MakeError(
+            ErrorKind::kTimeout, "http.send",
+            d.what + ": no response within " + std::to_string(d.budget.count()) + " ms (while " + step + ")",
+            "Timeout");
     }
     return MakeError(ErrorKind::kTransient, "http.send", d.what + ": " + step + " failed: " + ec.message(),
                      "NetworkError");
@@ -183,8 +188,10 @@ Status Connection::Open(const Url& url, const Deadline& deadline) {
 }
 
 template <class Stream>
-Result<HttpResponse> Connection::RoundTripOn(Stream& stream, const bhttp::request<bhttp::string_body>& request,
-                                             const BodySink& sink, const Deadline& deadline, Outcome& outcome) {
+Result<HttpResponse> Connection::RoundTripOn(Stream& stream,
+                                             const bhttp::request<bhttp::string_body>& request,
+                                             const BodySink& sink, const Deadline& deadline,
+                                             Outcome& outcome) {
     outcome = {};
     bool done = false;
     error_code ec;
@@ -217,12 +224,14 @@ Result<HttpResponse> Connection::RoundTripOn(Stream& stream, const bhttp::reques
     HttpResponse response;
     response.status = static_cast<int>(message.result_int());
     response.reason = std::string(message.reason());
-    for (const auto& field : message) response.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    for (const auto& field : message)
+        response.headers.Add(std::string(field.name_string()), std::string(field.value()));
 
     std::unique_ptr<BodyDecoder> decoder;
     if (const std::string* encoding = response.headers.Get("Content-Encoding"); encoding && sink.decode) {
         std::string lower = ToLower(*encoding);
-        if (lower == "gzip" || lower == "x-gzip") decoder = std::make_unique<BodyDecoder>(BodyDecoder::Encoding::kGzip);
+        if (lower == "gzip" || lower == "x-gzip")
+            decoder = std::make_unique<BodyDecoder>(BodyDecoder::Encoding::kGzip);
         if (lower == "deflate") decoder = std::make_unique<BodyDecoder>(BodyDecoder::Encoding::kDeflate);
         if (decoder) {
             // The caller sees the body as if it had been sent plain.
@@ -275,8 +284,8 @@ Result<HttpResponse> Connection::RoundTripOn(Stream& stream, const bhttp::reques
     return response;
 }
 
-Result<HttpResponse> Connection::RoundTrip(const bhttp::request<bhttp::string_body>& request, const BodySink& sink,
-                                           const Deadline& deadline, Outcome& outcome) {
+Result<HttpResponse> Connection::RoundTrip(const bhttp::request<bhttp::string_body>& request,
+                                           const BodySink& sink, const Deadline& deadline, Outcome& outcome) {
     if (tls_) return RoundTripOn(*tls_, request, sink, deadline, outcome);
     return RoundTripOn(*plain_, request, sink, deadline, outcome);
 }

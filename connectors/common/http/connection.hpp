@@ -8,8 +8,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
 #include <memory>
@@ -21,12 +21,12 @@
 namespace adxflow::http::detail {
 
 class TlsContext {
-public:
+  public:
     TlsContext();
     Status LoadCaFile(const std::string& path);
     boost::asio::ssl::context& get() { return ctx_; }
 
-private:
+  private:
     boost::asio::ssl::context ctx_;
 };
 
@@ -46,7 +46,7 @@ struct BodySink {
 };
 
 class Connection {
-public:
+  public:
     Connection(std::string pool_key, TlsContext* tls);  // tls == nullptr: plain TCP
     ~Connection();
 
@@ -59,23 +59,24 @@ public:
     Status Open(const Url& url, const Deadline& deadline);
 
     struct Outcome {
-        bool reusable = false;     // the response was read completely and the server allows keep-alive
+        bool reusable = false;      // the response was read completely and the server allows keep-alive
         bool nothing_read = false;  // failed before any response byte: a stale pooled socket looks like this
     };
     // Writes `request` and reads the response into `response` / the sink.
-    Result<HttpResponse> RoundTrip(const boost::beast::http::request<boost::beast::http::string_body>& request,
-                                   const BodySink& sink, const Deadline& deadline, Outcome& outcome);
+    Result<HttpResponse> RoundTrip(
+        const boost::beast::http::request<boost::beast::http::string_body>& request, const BodySink& sink,
+        const Deadline& deadline, Outcome& outcome);
 
-private:
+  private:
     enum class Interrupt { kNone, kTimeout, kCancel };
     // Runs the io_context until `done` is set; on deadline or cancellation closes the socket first.
     Interrupt Wait(const bool& done, const Deadline& deadline);
     void Close();
     Error StepError(const char* step, Interrupt why, const boost::system::error_code& ec, const Deadline& d);
     template <class Stream>
-    Result<HttpResponse> RoundTripOn(Stream& stream,
-                                     const boost::beast::http::request<boost::beast::http::string_body>& request,
-                                     const BodySink& sink, const Deadline& deadline, Outcome& outcome);
+    Result<HttpResponse> RoundTripOn(
+        Stream& stream, const boost::beast::http::request<boost::beast::http::string_body>& request,
+        const BodySink& sink, const Deadline& deadline, Outcome& outcome);
 
     std::string pool_key_;
     TlsContext* tls_context_;

@@ -64,8 +64,10 @@ void HttpClient::ReturnIdle(const std::string& key, std::unique_ptr<detail::Conn
     connection->MarkIdle();
     std::lock_guard lock(mu_);
     auto& list = idle_[key];
-    if (list.size() < options_.max_idle_per_host) list.push_back(std::move(connection));
-    else connection.reset();
+    if (list.size() < options_.max_idle_per_host)
+        list.push_back(std::move(connection));
+    else
+        connection.reset();
 }
 
 Result<HttpResponse> HttpClient::SendImpl(const HttpRequest& request, const RequestOptions& options,
@@ -73,16 +75,17 @@ Result<HttpResponse> HttpClient::SendImpl(const HttpRequest& request, const Requ
     if (!init_status_.ok()) return init_status_.error();
     ADXFLOW_ASSIGN_OR_RETURN(Url url, ParseUrl(request.url));
     if (url.scheme == "http" && !options_.allow_plain_http_to_any_host && !IsLoopbackHost(url.host)) {
-        return MakeError(ErrorKind::kInvalidInput, "http.send",
-                         "plain http:// to '" + url.host +
-                             "' is refused: only loopback hosts may be reached without TLS (use https, or allow "
-                             "plain http explicitly)",
-                         "InsecureHttpRefused");
+        return MakeError(
+            ErrorKind::kInvalidInput, "http.send",
+            "plain http:// to '" + url.host +
+                "' is refused: only loopback hosts may be reached without TLS (use https, or allow "
+                "plain http explicitly)",
+            "InsecureHttpRefused");
     }
     if (options.cancel && options.cancel->cancelled()) return options.cancel->reason();
 
-    detail::Deadline deadline{std::chrono::steady_clock::now() + options.timeout, options.timeout, options.cancel,
-                              request.method + " " + url.Redacted()};
+    detail::Deadline deadline{std::chrono::steady_clock::now() + options.timeout, options.timeout,
+                              options.cancel, request.method + " " + url.Redacted()};
 
     bhttp::request<bhttp::string_body> message;
     bhttp::verb verb = bhttp::string_to_verb(request.method);
@@ -114,7 +117,8 @@ Result<HttpResponse> HttpClient::SendImpl(const HttpRequest& request, const Requ
         std::unique_ptr<detail::Connection> connection = TakeIdle(key);
         const bool reused = connection != nullptr;
         if (!connection) {
-            connection = std::make_unique<detail::Connection>(key, url.scheme == "https" ? tls_.get() : nullptr);
+            connection =
+                std::make_unique<detail::Connection>(key, url.scheme == "https" ? tls_.get() : nullptr);
             {
                 std::lock_guard lock(mu_);
                 ++opened_;
@@ -125,7 +129,8 @@ Result<HttpResponse> HttpClient::SendImpl(const HttpRequest& request, const Requ
         auto response = connection->RoundTrip(message, sink, deadline, outcome);
         // A pooled socket the server closed while it sat idle fails before any response byte arrives. That is
         // the keep-alive race every HTTP client handles by sending once more on a fresh connection; it is not
-        // a retry in the policy sense (a server that closes without answering a fresh connection still fails).
+        // a retry in the policy sense (a server that closes without answering a fresh connection still
+        // fails).
         if (!response.ok() && reused && outcome.nothing_read && attempt == 0) continue;
         if (response.ok() && outcome.reusable) ReturnIdle(key, std::move(connection));
         return response;

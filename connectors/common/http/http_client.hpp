@@ -32,7 +32,7 @@ class TlsContext;
 }  // namespace detail
 
 class HttpClient {
-public:
+  public:
     explicit HttpClient(HttpClientOptions options = {});
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -53,7 +53,7 @@ public:
     // Connections opened since construction (reuse shows up as this not growing); for tests and metrics.
     uint64_t connections_opened() const;
 
-private:
+  private:
     Result<HttpResponse> SendImpl(const HttpRequest& request, const RequestOptions& options,
                                   const BodyChunkHandler* on_body_chunk);
     std::unique_ptr<detail::Connection> TakeIdle(const std::string& key);

@@ -11,7 +11,9 @@ void HttpHeaders::Set(std::string name, std::string value) {
     entries_.emplace_back(std::move(name), std::move(value));
 }
 
-void HttpHeaders::Add(std::string name, std::string value) { entries_.emplace_back(std::move(name), std::move(value)); }
+void HttpHeaders::Add(std::string name, std::string value) {
+    entries_.emplace_back(std::move(name), std::move(value));
+}
 
 void HttpHeaders::Remove(std::string_view name) {
     std::erase_if(entries_, [&](const auto& e) { return IEquals(e.first, name); });

@@ -18,7 +18,7 @@ namespace adxflow::http {
 
 // An ordered header list with case-insensitive lookup. Set() replaces every existing value of that name.
 class HttpHeaders {
-public:
+  public:
     void Set(std::string name, std::string value);
     void Add(std::string name, std::string value);
     void Remove(std::string_view name);
@@ -29,7 +29,7 @@ public:
     auto begin() const { return entries_.begin(); }
     auto end() const { return entries_.end(); }
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>> entries_;
 };
 

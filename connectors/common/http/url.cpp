@@ -10,9 +10,13 @@
 namespace adxflow::http {
 namespace {
 
-Error UrlError(std::string message) { return MakeError(ErrorKind::kInvalidInput, "url.parse", std::move(message)); }
+Error UrlError(std::string message) {
+    return MakeError(ErrorKind::kInvalidInput, "url.parse", std::move(message));
+}
 
-int DefaultPort(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
+int DefaultPort(std::string_view scheme) {
+    return scheme == "https" ? 443 : 80;
+}
 
 int HexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -23,7 +27,9 @@ int HexValue(char c) {
 
 }  // namespace
 
-bool Url::has_default_port() const { return port == DefaultPort(scheme); }
+bool Url::has_default_port() const {
+    return port == DefaultPort(scheme);
+}
 
 std::string Url::Authority() const {
     std::string out = is_ipv6_literal() ? "[" + host + "]" : host;
@@ -31,11 +37,17 @@ std::string Url::Authority() const {
     return out;
 }
 
-std::string Url::Target() const { return query.empty() ? path : path + "?" + query; }
+std::string Url::Target() const {
+    return query.empty() ? path : path + "?" + query;
+}
 
-std::string Url::ToString() const { return scheme + "://" + Authority() + Target(); }
+std::string Url::ToString() const {
+    return scheme + "://" + Authority() + Target();
+}
 
-std::string Url::Redacted() const { return scheme + "://" + Authority() + path; }
+std::string Url::Redacted() const {
+    return scheme + "://" + Authority() + path;
+}
 
 Result<Url> ParseUrl(std::string_view text) {
     Url url;
@@ -49,7 +61,8 @@ Result<Url> ParseUrl(std::string_view text) {
 
     size_t authority_end = rest.find_first_of("/?");
     std::string_view authority = rest.substr(0, authority_end);
-    std::string_view after = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
+    std::string_view after =
+        authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
     if (authority.find('@') != std::string_view::npos) return UrlError("user info in URLs is not supported");
     if (authority.empty()) return UrlError("URL has no host");
 
@@ -112,7 +125,8 @@ std::string PercentEncode(std::string_view text, std::string_view keep) {
     out.reserve(text.size());
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' || keep.find(c) != std::string_view::npos) {
+        if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' ||
+            keep.find(c) != std::string_view::npos) {
             out += c;
         } else {
             out += '%';

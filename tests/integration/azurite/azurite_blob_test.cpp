@@ -59,8 +59,8 @@ TEST_F(AzuriteTest, BlobRoundTrip) {
 TEST_F(AzuriteTest, ListBlobsWithPrefixDelimiterAndPaging) {
     BlobClient blobs(account_, http_);
     ASSERT_TRUE(blobs.CreateContainer("lake").ok());
-    const std::vector<std::string> names = {"a/1.json", "a/2.json", "a/3.json", "a/sub/4.json", "b/5.json",
-                                            "top & <odd>.txt"};
+    const std::vector<std::string> names = {"a/1.json",     "a/2.json", "a/3.json",
+                                            "a/sub/4.json", "b/5.json", "top & <odd>.txt"};
     for (const auto& name : names) {
         auto put = blobs.PutBlob("lake", name, "{\"n\":\"" + name + "\"}", "application/json");
         ASSERT_TRUE(put.ok()) << name << ": " << put.error().Describe();
@@ -75,13 +75,18 @@ TEST_F(AzuriteTest, ListBlobsWithPrefixDelimiterAndPaging) {
     EXPECT_EQ(all->blobs[0].content_length, std::string("{\"n\":\"a/1.json\"}").size());
     EXPECT_EQ(all->blobs[0].content_type, "application/json");
 
-    auto level = blobs.ListBlobs("lake", {.prefix = "a/", .delimiter = "/"});
+    ListBlobsOptions one_level;
+    one_level.prefix = "a/";
+    one_level.delimiter = "/";
+    auto level = blobs.ListBlobs("lake", one_level);
     ASSERT_TRUE(level.ok()) << level.error().Describe();
     ASSERT_EQ(level->blobs.size(), 3u);
     EXPECT_EQ(level->prefixes, std::vector<std::string>{"a/sub/"});
 
     std::vector<std::string> paged;
-    ListBlobsOptions page_options{.prefix = "a/", .max_results = 2};
+    ListBlobsOptions page_options;
+    page_options.prefix = "a/";
+    page_options.max_results = 2;
     int pages = 0;
     do {
         auto page = blobs.ListBlobs("lake", page_options);
@@ -109,8 +114,11 @@ TEST_F(AzuriteTest, LargeBlockUploadReadBackWithRangedGets) {
     EXPECT_EQ(props->content_length, data.size());
 
     // Ranges that start inside one block and end inside the next, the first byte, and the last bytes.
-    const std::vector<ByteRange> ranges = {{0, 1}, {(4u << 20) - 100, 200}, {(12u << 20) + 7, 3u << 20},
-                                           {data.size() - 10, 10}, {data.size() - 5, std::nullopt}};
+    const std::vector<ByteRange> ranges = {{0, 1},
+                                           {(4u << 20) - 100, 200},
+                                           {(12u << 20) + 7, 3u << 20},
+                                           {data.size() - 10, 10},
+                                           {data.size() - 5, std::nullopt}};
     for (const auto& range : ranges) {
         auto part = blobs.GetBlob("big", "blob.bin", range, slow);
         ASSERT_TRUE(part.ok()) << range.offset << ": " << part.error().Describe();
@@ -122,13 +130,14 @@ TEST_F(AzuriteTest, LargeBlockUploadReadBackWithRangedGets) {
     // The whole blob, streamed: chunks arrive in order and add up to the original.
     std::string streamed;
     size_t chunks = 0;
-    auto whole = blobs.GetBlobStreaming("big", "blob.bin", std::nullopt,
-                                        [&](std::string_view chunk) {
-                                            streamed.append(chunk);
-                                            ++chunks;
-                                            return Ok();
-                                        },
-                                        slow);
+    auto whole = blobs.GetBlobStreaming(
+        "big", "blob.bin", std::nullopt,
+        [&](std::string_view chunk) {
+            streamed.append(chunk);
+            ++chunks;
+            return Ok();
+        },
+        slow);
     ASSERT_TRUE(whole.ok()) << whole.error().Describe();
     EXPECT_EQ(whole->content_length, data.size());
     EXPECT_GT(chunks, 1u);

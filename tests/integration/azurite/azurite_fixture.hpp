@@ -10,7 +10,7 @@
 namespace adxflow::azure {
 
 class AzuriteTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto started = adxflow::testing::AzuriteProcess::Start();
         ASSERT_TRUE(started.ok()) << started.error().Describe();

@@ -54,13 +54,15 @@ TEST_F(AzuriteTest, QueueMessages) {
     auto last = queues.GetMessages("ready-for-aggregation", 32, 1s);
     ASSERT_TRUE(last.ok());
     ASSERT_EQ(last->size(), 1u);
-    ASSERT_TRUE(queues.DeleteMessage("ready-for-aggregation", (*last)[0].message_id, (*last)[0].pop_receipt).ok());
+    ASSERT_TRUE(
+        queues.DeleteMessage("ready-for-aggregation", (*last)[0].message_id, (*last)[0].pop_receipt).ok());
     auto empty = queues.PeekMessages("ready-for-aggregation", 32);
     ASSERT_TRUE(empty.ok());
     EXPECT_TRUE(empty->empty());
 
     // A message put with a visibility timeout stays hidden.
-    ASSERT_TRUE(queues.PutMessage("ready-for-aggregation", "later", {.visibility_timeout = 60s}).ok());
+    ASSERT_TRUE(
+        queues.PutMessage("ready-for-aggregation", "later", PutMessageOptions{60s, std::nullopt}).ok());
     auto hidden = queues.PeekMessages("ready-for-aggregation", 32);
     ASSERT_TRUE(hidden.ok());
     EXPECT_TRUE(hidden->empty());
@@ -71,6 +73,16 @@ TEST_F(AzuriteTest, QueueMessages) {
     ASSERT_TRUE(queues.DeleteQueue("ready-for-aggregation").ok());
 }
 
+TableQuery Query(std::string filter, std::vector<std::string> select = {}, std::optional<int> page_size = {},
+                 size_t max_entities = 100000) {
+    TableQuery q;
+    q.filter = std::move(filter);
+    q.select = std::move(select);
+    q.page_size = page_size;
+    q.max_entities = max_entities;
+    return q;
+}
+
 TEST_F(AzuriteTest, TableEntities) {
     TableClient tables(account_, http_);
     auto created = tables.CreateTable("IngestionStatus");
@@ -78,8 +90,8 @@ TEST_F(AzuriteTest, TableEntities) {
     auto again = tables.CreateTable("IngestionStatus");
     ASSERT_TRUE(again.ok()) << again.error().Describe();
 
-    Json entity = {{"PartitionKey", "run-1"}, {"RowKey", "it's 1"}, {"Status", "Pending"}, {"Attempts", 1},
-                   {"Bytes", "12345678901"}, {"Bytes@odata.type", "Edm.Int64"}};
+    Json entity = {{"PartitionKey", "run-1"}, {"RowKey", "it's 1"},     {"Status", "Pending"},
+                   {"Attempts", 1},           {"Bytes", "12345678901"}, {"Bytes@odata.type", "Edm.Int64"}};
     auto inserted = tables.InsertEntity("IngestionStatus", entity);
     ASSERT_TRUE(inserted.ok()) << inserted.error().Describe() << "\n" << azurite_->LogTail();
     auto duplicate = tables.InsertEntity("IngestionStatus", entity);
@@ -106,24 +118,23 @@ TEST_F(AzuriteTest, TableEntities) {
         Json row = {{"PartitionKey", "run-2"}, {"RowKey", "r" + std::to_string(i)}, {"Score", i * 10}};
         ASSERT_TRUE(tables.UpsertEntity("IngestionStatus", row).ok());
     }
-    auto high = tables.QueryEntities("IngestionStatus", {.filter = "PartitionKey eq 'run-2' and Score ge 20"});
+    auto high = tables.QueryEntities("IngestionStatus", Query("PartitionKey eq 'run-2' and Score ge 20"));
     ASSERT_TRUE(high.ok()) << high.error().Describe();
     ASSERT_EQ(high->size(), 3u);
     EXPECT_EQ((*high)[0]["RowKey"], "r2");
 
-    auto paged = tables.QueryEntities("IngestionStatus", {.filter = "PartitionKey eq 'run-2'", .page_size = 2});
+    auto paged = tables.QueryEntities("IngestionStatus", Query("PartitionKey eq 'run-2'", {}, 2));
     ASSERT_TRUE(paged.ok()) << paged.error().Describe();
     ASSERT_EQ(paged->size(), 5u);  // three pages, followed through continuation headers
     EXPECT_EQ((*paged)[4]["RowKey"], "r4");
 
-    auto selected = tables.QueryEntities("IngestionStatus",
-                                         {.filter = "RowKey eq 'r1'", .select = {"Score"}});
+    auto selected = tables.QueryEntities("IngestionStatus", Query("RowKey eq 'r1'", {"Score"}));
     ASSERT_TRUE(selected.ok());
     ASSERT_EQ(selected->size(), 1u);
     EXPECT_EQ((*selected)[0]["Score"], 10);
     EXPECT_FALSE((*selected)[0].contains("PartitionKey"));
 
-    auto capped = tables.QueryEntities("IngestionStatus", {.page_size = 2, .max_entities = 3});
+    auto capped = tables.QueryEntities("IngestionStatus", Query("", {}, 2, 3));
     ASSERT_TRUE(capped.ok());
     EXPECT_EQ(capped->size(), 3u);
 

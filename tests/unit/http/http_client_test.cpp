@@ -14,7 +14,8 @@ namespace {
 using adxflow::testing::TestHttpServer;
 using namespace std::chrono_literals;
 
-// Compression done with zlib directly, so that the client's decoder is checked against an independent encoder.
+// Compression done with zlib directly, so that the client's decoder is checked against an independent
+// encoder.
 std::string Compress(const std::string& data, int window_bits) {
     z_stream zs{};
     deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);

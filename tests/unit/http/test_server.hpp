@@ -24,7 +24,7 @@ namespace adxflow::testing {
 namespace bhttp = boost::beast::http;
 
 class TestHttpServer {
-public:
+  public:
     using Request = bhttp::request<bhttp::string_body>;
     using Response = bhttp::response<bhttp::string_body>;
     // Fills `response`; return false to close the connection without answering.
@@ -52,7 +52,9 @@ public:
     }
 
     int port() const { return port_; }
-    std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+    std::string url(const std::string& path = "/") const {
+        return "http://127.0.0.1:" + std::to_string(port_) + path;
+    }
     // Hang up after each response while still announcing keep-alive: what a server does when it drops an
     // idle connection just as the client decides to reuse it.
     void set_drop_after_response(bool drop) { drop_after_response_ = drop; }
@@ -67,7 +69,7 @@ public:
         stop_cv_.wait(lock, [this] { return stopping_; });
     }
 
-private:
+  private:
     void Stop() {
         std::lock_guard lock(mu_);
         stopping_ = true;
@@ -83,7 +85,8 @@ private:
             if (stopping_ || ec) return;
             ++accepted_;
             open_fds_.push_back(socket.native_handle());
-            connection_threads_.emplace_back([this, s = std::move(socket)]() mutable { Serve(std::move(s)); });
+            connection_threads_.emplace_back(
+                [this, s = std::move(socket)]() mutable { Serve(std::move(s)); });
         }
     }
 

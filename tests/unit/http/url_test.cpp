@@ -17,8 +17,8 @@ struct UrlCase {
 
 TEST(Url, ParsesAbsoluteUrls) {
     const UrlCase cases[] = {
-        {"https://acct.blob.core.windows.net/c/b.txt?sv=1&sig=a%2Bb", "https", "acct.blob.core.windows.net", 443,
-         "/c/b.txt", "sv=1&sig=a%2Bb", "acct.blob.core.windows.net"},
+        {"https://acct.blob.core.windows.net/c/b.txt?sv=1&sig=a%2Bb", "https", "acct.blob.core.windows.net",
+         443, "/c/b.txt", "sv=1&sig=a%2Bb", "acct.blob.core.windows.net"},
         {"http://127.0.0.1:10000/devstoreaccount1", "http", "127.0.0.1", 10000, "/devstoreaccount1", "",
          "127.0.0.1:10000"},
         {"HTTP://LocalHost", "http", "localhost", 80, "/", "", "localhost"},
@@ -59,11 +59,11 @@ TEST(Url, RedactedDropsTheQuery) {
 }
 
 TEST(Url, LoopbackHosts) {
-    for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "api.localhost", "::1",
-                             "::ffff:127.0.0.1"})
+    for (const char* host :
+         {"127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "api.localhost", "::1", "::ffff:127.0.0.1"})
         EXPECT_TRUE(IsLoopbackHost(host)) << host;
-    for (const char* host : {"128.0.0.1", "10.0.0.1", "example.com", "localhost.example.com", "::2", "0.0.0.0",
-                             "::ffff:10.0.0.1", "127.0.0.1.nip.io"})
+    for (const char* host : {"128.0.0.1", "10.0.0.1", "example.com", "localhost.example.com", "::2",
+                             "0.0.0.0", "::ffff:10.0.0.1", "127.0.0.1.nip.io"})
         EXPECT_FALSE(IsLoopbackHost(host)) << host;
 }
 
