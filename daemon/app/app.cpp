@@ -1,0 +1,147 @@
+#include "daemon/app/app.hpp"
+
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "connectors/builtin.hpp"
+#include "core/engine/engine.hpp"
+#include "core/metrics.hpp"
+#include "daemon/app/store_definitions.hpp"
+#include "daemon/http/factory_api.hpp"
+#include "daemon/http/server.hpp"
+#include "storage/secret_box.hpp"
+#include "storage/store.hpp"
+
+namespace adxflow::app {
+
+struct Daemon::Parts {
+    std::optional<SecretBox> secrets;
+    std::unique_ptr<storage::Store> store;
+    ConnectorRegistry connectors;
+    std::unique_ptr<StoreDefinitions> definitions;
+    Metrics metrics;
+    std::unique_ptr<engine::Engine> engine;
+    std::unique_ptr<api::FactoryApi> api;
+    std::unique_ptr<api::HttpServer> server;
+    std::atomic<bool> ready{false};
+};
+
+void ConfigureLogging(const std::string& level) {
+    auto logger = spdlog::stdout_logger_mt("adxflowd");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+    spdlog::set_level(spdlog::level::from_str(level));
+    spdlog::flush_on(spdlog::level::info);
+}
+
+Daemon::Daemon(config::Settings settings) : settings_(std::move(settings)), parts_(std::make_unique<Parts>()) {}
+
+Daemon::~Daemon() { Stop(); }
+
+Status Daemon::Start() {
+    auto& p = *parts_;
+    std::error_code ec;
+    std::filesystem::create_directories(settings_.data_dir, ec);
+    if (ec)
+        return MakeError(ErrorKind::kInvalidInput, "daemon.start",
+                         "cannot create data_dir " + settings_.data_dir.string() + ": " + ec.message());
+    ConnectorEnv env;
+    for (const auto& root : settings_.file_roots) {
+        auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(root), ec);
+        if (ec || !std::filesystem::is_directory(canonical))
+            return MakeError(ErrorKind::kInvalidInput, "daemon.start",
+                             "file root " + root.string() + " is not an existing folder (file_roots / --file-root)");
+        env.file_roots.push_back(canonical);
+    }
+
+    ADXFLOW_ASSIGN_OR_RETURN(SecretBox box, SecretBox::LoadOrCreate(settings_.secrets_key_file, true));
+    p.secrets.emplace(std::move(box));
+    ADXFLOW_ASSIGN_OR_RETURN(p.store, storage::Store::Open(settings_.database_path));
+    RegisterBuiltinConnectors(p.connectors);
+    p.definitions = std::make_unique<StoreDefinitions>(*p.store, *p.secrets);
+
+    engine::EngineOptions eo;
+    eo.factory_name = settings_.factory_name;
+    eo.workers = static_cast<size_t>(settings_.workers);
+    eo.max_concurrent_runs = static_cast<size_t>(settings_.max_concurrent_runs);
+    eo.shutdown_grace = std::chrono::seconds(settings_.shutdown_grace_secs);
+    eo.default_chunk_rows = static_cast<size_t>(settings_.copy_chunk_rows);
+    p.engine = std::make_unique<engine::Engine>(eo, SystemClock::Instance(), *p.store, *p.definitions, p.connectors,
+                                                env, &p.metrics);
+    ADXFLOW_TRY(p.engine->Start());
+
+    api::FactoryApiDeps deps;
+    deps.factory_name = settings_.factory_name;
+    deps.store = p.store.get();
+    deps.engine = p.engine.get();
+    deps.secrets = &*p.secrets;
+    deps.definitions = p.definitions.get();
+    deps.metrics = &p.metrics;
+    deps.ready = [&p] { return p.ready.load(); };
+    const ConnectorRegistry* registry = &p.connectors;
+    deps.catalog.linked_service = [registry](std::string_view t) { return registry->KnowsLinkedServiceType(t); };
+    deps.catalog.dataset = [registry](std::string_view t) { return registry->KnowsDatasetType(t); };
+    deps.catalog.copy_source = [registry](std::string_view t) { return registry->KnowsSourceType(t); };
+    deps.catalog.copy_sink = [registry](std::string_view t) { return registry->KnowsSinkType(t); };
+    deps.catalog.activity_types = p.engine->ActivityTypes();
+    p.api = std::make_unique<api::FactoryApi>(std::move(deps));
+
+    api::ServerOptions so;
+    so.host = settings_.ListenHost();
+    so.port = settings_.ListenPort();
+    so.threads = settings_.http_threads;
+    so.body_limit_bytes = static_cast<size_t>(settings_.http_body_limit_bytes);
+    so.request_timeout_secs = settings_.http_request_timeout_secs;
+    api::FactoryApi* api = p.api.get();
+    p.server = std::make_unique<api::HttpServer>(so, [api](const api::Request& r) { return api->Handle(r); });
+    ADXFLOW_TRY(p.server->Start());
+    p.ready = true;
+    spdlog::info("adxflowd ready: factory={} listen={}:{} database={} workers={} file_roots={}", settings_.factory_name,
+                 so.host, p.server->port(), settings_.database_path.string(), settings_.workers,
+                 settings_.file_roots.size());
+    return Ok();
+}
+
+void Daemon::Stop() {
+    if (!parts_) return;
+    auto& p = *parts_;
+    p.ready = false;
+    // Reverse order: stop taking requests, then drain the engine, then close the store.
+    if (p.server) p.server->Stop();
+    if (p.engine) p.engine->Stop();
+    p.server.reset();
+    p.api.reset();
+    p.engine.reset();
+    p.store.reset();
+}
+
+int Daemon::port() const { return parts_->server ? parts_->server->port() : 0; }
+
+int RunUntilSignalled(const config::Settings& settings) {
+    // Block the signals before any thread starts so that every thread inherits the mask and only the
+    // sigwait below receives them.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    Daemon daemon(settings);
+    if (auto s = daemon.Start(); !s.ok()) {
+        spdlog::critical("adxflowd cannot start: {}", s.error().Describe());
+        return 1;
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("adxflowd: received {}, stopping (grace {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 settings.shutdown_grace_secs);
+    daemon.Stop();
+    spdlog::info("adxflowd stopped");
+    return 0;
+}
+
+}  // namespace adxflow::app

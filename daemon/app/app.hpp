@@ -1,0 +1,33 @@
+#pragma once
+// The daemon as a library: start the parts in order (key, store, connectors, engine with recovery, API),
+// stop them in reverse. main() only parses the command line and calls Run().
+
+#include <atomic>
+#include <memory>
+
+#include "config/settings.hpp"
+#include "core/error.hpp"
+
+namespace adxflow::app {
+
+class Daemon {
+public:
+    explicit Daemon(config::Settings settings);
+    ~Daemon();
+    Status Start();
+    void Stop();
+    int port() const;  // the bound API port (useful with --listen 127.0.0.1:0)
+
+private:
+    struct Parts;
+    config::Settings settings_;
+    std::unique_ptr<Parts> parts_;
+};
+
+// Start, wait for SIGTERM or SIGINT, stop. Returns the process exit code.
+int RunUntilSignalled(const config::Settings& settings);
+
+// Logging: one line per event on stdout, "ts level [component] message key=value ...".
+void ConfigureLogging(const std::string& level);
+
+}  // namespace adxflow::app

@@ -1,0 +1,185 @@
+#include "daemon/http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <chrono>
+
+namespace adxflow::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::string ErrorBody(const char* code, const std::string& message) {
+    return std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + R"(","target":null}})";
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler)
+        : stream_(std::move(socket)), options_(options), handler_(handler) {}
+
+    void Run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this())); }
+
+private:
+    void Read() {
+        parser_.emplace();
+        parser_->body_limit(options_.body_limit_bytes);
+        parser_->header_limit(64 * 1024);
+        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    }
+
+    void OnRead(beast::error_code ec, std::size_t) {
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+            ec == net::error::connection_reset || ec == net::error::eof)
+            return Close();
+        if (ec) {
+            // Malformed HTTP or an oversized body: answer once, then close (the stream is out of sync).
+            int status = ec == http::error::body_limit ? 413 : 400;
+            const char* code = status == 413 ? "RequestEntityTooLarge" : "BadRequest";
+            std::string msg = status == 413 ? "request body exceeds " + std::to_string(options_.body_limit_bytes) +
+                                                  " bytes"
+                                            : "malformed HTTP request: " + ec.message();
+            return WriteRaw(status, ErrorBody(code, msg), false);
+        }
+        auto& msg = parser_->get();
+        Request req;
+        req.method = std::string(msg.method_string());
+        if (!ParseTarget(std::string_view(msg.target().data(), msg.target().size()), req.path, req.query))
+            return WriteRaw(400, ErrorBody("BadRequest", "malformed request target"), false);
+        for (const auto& field : msg) {
+            std::string name(field.name_string());
+            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            req.headers[name] = std::string(field.value());
+        }
+        req.body = std::move(msg.body());
+        const bool keep_alive = msg.keep_alive();
+        const unsigned version = msg.version();
+        Response res;
+        try {
+            res = handler_(req);
+        } catch (const std::exception& e) {
+            spdlog::error("api: unhandled exception for {} {}: {}", req.method, req.path, e.what());
+            res.status = 500;
+            res.body = ErrorBody("InternalServerError", "internal error");
+        }
+        auto out = std::make_shared<http::response<http::string_body>>();
+        out->version(version);
+        out->result(static_cast<http::status>(res.status));
+        out->set(http::field::server, "adxflowd");
+        out->set(http::field::content_type, res.content_type);
+        for (const auto& [k, v] : res.headers) out->set(k, v);
+        if (auto rid = req.Header("x-ms-client-request-id")) out->set("x-ms-client-request-id", *rid);
+        out->keep_alive(keep_alive);
+        if (res.status == 304 || res.status == 204) out->body().clear();
+        else out->body() = std::move(res.body);
+        out->prepare_payload();
+        Write(out);
+    }
+
+    void WriteRaw(int status, std::string body, bool keep_alive) {
+        auto out = std::make_shared<http::response<http::string_body>>();
+        out->version(11);
+        out->result(static_cast<http::status>(status));
+        out->set(http::field::server, "adxflowd");
+        out->set(http::field::content_type, "application/json; charset=utf-8");
+        out->keep_alive(keep_alive);
+        out->body() = std::move(body);
+        out->prepare_payload();
+        Write(out);
+    }
+
+    void Write(std::shared_ptr<http::response<http::string_body>> out) {
+        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
+            if (ec || !out->keep_alive()) return self->Close();
+            self->Read();
+        });
+    }
+
+    void Close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    const ServerOptions& options_;
+    const Handler& handler_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+    ServerOptions options;
+    Handler handler;
+    net::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    std::vector<std::thread> threads;
+    int bound_port = 0;
+
+    void Accept() {
+        acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+            if (ec == net::error::operation_aborted) return;
+            if (!ec) std::make_shared<Session>(std::move(socket), options, handler)->Run();
+            if (acceptor.is_open()) Accept();
+        });
+    }
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+    impl_->options = std::move(options);
+    impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(impl_->options.host, ec);
+    if (ec)
+        return MakeError(ErrorKind::kInvalidInput, "api.listen",
+                         "'" + impl_->options.host + "' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)");
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
+    auto& acc = impl_->acceptor;
+    acc.open(endpoint.protocol(), ec);
+    if (!ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acc.bind(endpoint, ec);
+    if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+        return MakeError(ErrorKind::kInternal, "api.listen",
+                         "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " +
+                             ec.message());
+    impl_->bound_port = acc.local_endpoint().port();
+    impl_->Accept();
+    for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
+        impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    return Ok();
+}
+
+void HttpServer::Stop() {
+    if (!impl_) return;
+    net::post(impl_->ioc, [this] {
+        beast::error_code ec;
+        impl_->acceptor.close(ec);
+    });
+    impl_->ioc.stop();
+    for (auto& t : impl_->threads)
+        if (t.joinable()) t.join();
+    impl_->threads.clear();
+}
+
+int HttpServer::port() const { return impl_->bound_port; }
+
+}  // namespace adxflow::api
