@@ -151,6 +151,11 @@ std::optional<TimePoint> ParseTimestamp(std::string_view s) {
     long long days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
     long long secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_minutes * 60LL;
     using Ticks = std::chrono::duration<long long, std::ratio<1, 10000000>>;
+    // TimePoint counts nanoseconds in 64 bits (years 1678..2261). ADF writes 9999-12-31 for "no upper bound"
+    // in run filters and expressions, so out-of-range times saturate instead of wrapping around.
+    constexpr long long kMaxSecs = std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+    if (secs >= kMaxSecs) return TimePoint::max();
+    if (secs <= -kMaxSecs) return TimePoint::min();
     return TimePoint(std::chrono::duration_cast<TimePoint::duration>(Ticks(secs * 10000000 + frac_ticks)));
 }
 

@@ -237,7 +237,9 @@ bool Engine::Cancel(const std::string& run_id) {
 
 void Engine::Loop() {
     std::unique_lock lock(mu_);
-    std::optional<TimePoint> drain_deadline;
+    // The shutdown grace is real time, whatever clock the scheduler runs on: it bounds how long the process
+    // takes to exit, and a simulated clock that nobody advances must not hold a stop forever.
+    std::optional<std::chrono::steady_clock::time_point> drain_deadline;
     while (true) {
         while (!events_.empty()) {
             Event e = std::move(events_.front());
@@ -248,11 +250,10 @@ void Engine::Loop() {
         }
         if (stopping_ && !draining_) {
             draining_ = true;
-            drain_deadline = clock_.Now() + options_.shutdown_grace;
+            drain_deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
             spdlog::info("engine: stopping; {} attempt(s) running, grace {} ms", running_attempts_,
                          options_.shutdown_grace.count());
         }
-        if (draining_ && (running_attempts_ == 0 || clock_.Now() >= *drain_deadline)) break;
         lock.unlock();
 
         const TimePoint now = clock_.Now();
@@ -280,8 +281,14 @@ void Engine::Loop() {
 
         lock.lock();
         if (!events_.empty() || !dirty_.empty()) continue;
+        if (draining_) {
+            // Stop once the attempts that were running have ended (and their runs were processed above, so
+            // a run whose last activity finished during the drain is recorded as finished), or at the grace.
+            if (running_attempts_ == 0 || std::chrono::steady_clock::now() >= *drain_deadline) break;
+            cv_.wait_until(lock, std::min(*drain_deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+            continue;
+        }
         TimePoint wake = timers_.empty() ? clock_.Now() + std::chrono::seconds(1) : timers_.begin()->first;
-        if (draining_) wake = std::min(wake, *drain_deadline);
         clock_.WaitUntil(lock, cv_, wake);
     }
     lock.unlock();

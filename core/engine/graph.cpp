@@ -1,5 +1,7 @@
 #include "core/engine/graph.hpp"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/json.hpp"
@@ -61,6 +63,13 @@ LeafVerdict EvaluateLeafRule(const std::vector<Node>& nodes, const StatusLookup&
     };
     for (const auto& n : nodes)
         if (!has_dependents.count(ToLower(n.name))) evaluate(n);
+    // Leaves are visited leaf-first, so a skipped leaf can reach its parents after a later leaf: report the
+    // culprits in definition order, as they read in the pipeline JSON.
+    std::map<std::string, size_t> position;
+    for (size_t i = 0; i < nodes.size(); ++i) position[ToLower(nodes[i].name)] = i;
+    std::sort(verdict.failed.begin(), verdict.failed.end(), [&position](const std::string& a, const std::string& b) {
+        return position[ToLower(a)] < position[ToLower(b)];
+    });
     return verdict;
 }
 
