@@ -120,6 +120,8 @@ void Daemon::Stop() {
 
 int Daemon::port() const { return parts_->server ? parts_->server->port() : 0; }
 
+api::Response Daemon::Call(const api::Request& request) { return parts_->api->Handle(request); }
+
 int RunUntilSignalled(const config::Settings& settings) {
     // Block the signals before any thread starts so that every thread inherits the mask and only the
     // sigwait below receives them.

@@ -7,6 +7,7 @@
 
 #include "config/settings.hpp"
 #include "core/error.hpp"
+#include "daemon/http/api_types.hpp"
 
 namespace adxflow::app {
 
@@ -17,6 +18,8 @@ public:
     Status Start();
     void Stop();
     int port() const;  // the bound API port (useful with --listen 127.0.0.1:0)
+    // The API handler itself, for in-process tests that need no socket.
+    api::Response Call(const api::Request& request);
 
 private:
     struct Parts;
