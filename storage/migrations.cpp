@@ -66,6 +66,11 @@ const std::vector<const char*>& Migrations() {
         );
         CREATE INDEX activity_runs_run ON activity_runs (run_id, seq);
         )sql",
+        // 2: createRun demotes the previous latest run of its group; without this index that UPDATE scanned
+        // the whole run history on every createRun (createRun/s fell as history grew).
+        R"sql(
+        CREATE INDEX pipeline_runs_group_latest ON pipeline_runs (run_group_id) WHERE is_latest = 1;
+        )sql",
     };
     return migrations;
 }

@@ -195,7 +195,7 @@ Result<std::vector<StoredResource>> Store::ListResources(std::string_view kind) 
 
 Result<StoredResource> Store::PutResource(std::string_view kind, std::string_view name, const Json& body,
                                           const std::optional<std::string>& if_match) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     auto& w = *writer_;
     ADXFLOW_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(w.conn));
     ADXFLOW_ASSIGN_OR_RETURN(Statement * find,
@@ -235,7 +235,7 @@ Result<StoredResource> Store::PutResource(std::string_view kind, std::string_vie
 }
 
 Result<bool> Store::DeleteResource(std::string_view kind, std::string_view name) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     ADXFLOW_ASSIGN_OR_RETURN(Statement * s, writer_->Get("DELETE FROM resources WHERE kind = ? AND name_key = ?"));
     s->Bind(1, kind).Bind(2, ToLower(name));
     ADXFLOW_TRY(s->Run());
@@ -252,7 +252,7 @@ Result<Json> Store::GetGlobalParameters() {
 }
 
 Status Store::PutGlobalParameters(const Json& parameters) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     ADXFLOW_ASSIGN_OR_RETURN(Statement * s, writer_->Get("UPDATE factory SET global_parameters = ? WHERE id = 1"));
     s->Bind(1, parameters.dump());
     return s->Run();
@@ -263,15 +263,23 @@ Status Store::PutGlobalParameters(const Json& parameters) {
 // ---------------------------------------------------------------------------------------------------------
 
 Status Store::InsertPipelineRun(PipelineRun& run) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     auto& w = *writer_;
-    ADXFLOW_ASSIGN_OR_RETURN(auto tx, Transaction::Begin(w.conn));
+    // Inside a batch the batch's transaction already makes the demote and the insert atomic.
+    std::optional<Transaction> tx;
+    if (!batch_open_) {
+        ADXFLOW_ASSIGN_OR_RETURN(auto begun, Transaction::Begin(w.conn));
+        tx.emplace(std::move(begun));
+    }
     if (!run.is_latest) run.is_latest = true;
-    // A recovery rerun joins an existing group and becomes its latest member.
-    ADXFLOW_ASSIGN_OR_RETURN(Statement * demote,
-                             w.Get("UPDATE pipeline_runs SET is_latest = 0 WHERE run_group_id = ? AND is_latest = 1"));
-    demote->Bind(1, run.run_group_id);
-    ADXFLOW_TRY(demote->Run());
+    // A recovery rerun joins an existing group and becomes its latest member. A run that starts its own group
+    // (the common case) has nobody to demote.
+    if (run.run_group_id != run.run_id) {
+        ADXFLOW_ASSIGN_OR_RETURN(Statement * demote,
+                                 w.Get("UPDATE pipeline_runs SET is_latest = 0 WHERE run_group_id = ? AND is_latest = 1"));
+        demote->Bind(1, run.run_group_id);
+        ADXFLOW_TRY(demote->Run());
+    }
     ADXFLOW_ASSIGN_OR_RETURN(
         Statement * s,
         w.Get("INSERT INTO pipeline_runs (run_id, run_group_id, is_latest, pipeline_name, parameters, invoked_by, "
@@ -291,11 +299,29 @@ Status Store::InsertPipelineRun(PipelineRun& run) {
         .Bind(12, static_cast<int64_t>(run.cancel_requested));
     ADXFLOW_TRY(s->Run());
     run.sequence = sqlite3_last_insert_rowid(w.conn.raw());
-    return tx.Commit();
+    return tx ? tx->Commit() : Ok();
+}
+
+void Store::BeginWriteBatch() {
+    write_mu_.lock();
+    if (batch_depth_++ > 0) return;  // nested: the outermost batch commits
+    // If BEGIN fails, the writes below autocommit one by one: nothing is lost, only the grouping.
+    batch_open_ = writer_->conn.Exec("BEGIN IMMEDIATE").ok();
+}
+
+Status Store::EndWriteBatch() {
+    Status committed = Ok();
+    if (--batch_depth_ == 0 && batch_open_) {
+        batch_open_ = false;
+        committed = writer_->conn.Exec("COMMIT");
+        if (!committed.ok()) (void)writer_->conn.Exec("ROLLBACK");
+    }
+    write_mu_.unlock();
+    return committed;
 }
 
 Status Store::UpdatePipelineRun(const PipelineRun& run) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     ADXFLOW_ASSIGN_OR_RETURN(
         Statement * s,
         writer_->Get("UPDATE pipeline_runs SET run_start = ?, run_end = ?, status = ?, message = ?, "
@@ -339,7 +365,7 @@ Result<std::vector<PipelineRun>> Store::LoadUnfinishedRuns() {
 }
 
 Status Store::InsertActivityRun(const ActivityRun& run) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     ADXFLOW_ASSIGN_OR_RETURN(
         Statement * s,
         writer_->Get(std::string("INSERT INTO activity_runs (") + kActivityColumns +
@@ -349,7 +375,7 @@ Status Store::InsertActivityRun(const ActivityRun& run) {
 }
 
 Status Store::UpdateActivityRun(const ActivityRun& run) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     ADXFLOW_ASSIGN_OR_RETURN(
         Statement * s,
         writer_->Get("UPDATE activity_runs SET activity_run_id = ?1, run_id = ?2, pipeline_name = ?3, "
@@ -361,7 +387,7 @@ Status Store::UpdateActivityRun(const ActivityRun& run) {
 }
 
 Status Store::SaveCheckpoint(const std::string& activity_run_id, const Json& checkpoint) {
-    std::lock_guard g(write_mu_);
+    std::lock_guard<std::recursive_mutex> g(write_mu_);
     ADXFLOW_ASSIGN_OR_RETURN(Statement * s,
                              writer_->Get("UPDATE activity_runs SET checkpoint = ?, last_updated = ? "
                                           "WHERE activity_run_id = ?"));

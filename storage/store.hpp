@@ -48,6 +48,8 @@ public:
     Status UpdateActivityRun(const engine::ActivityRun& run) override;
     Status SaveCheckpoint(const std::string& activity_run_id, const Json& checkpoint) override;
     Result<std::vector<engine::ActivityRun>> LoadActivityRuns(const std::string& run_id) override;
+    void BeginWriteBatch() override;
+    Status EndWriteBatch() override;
 
     Result<engine::RunPage> QueryPipelineRuns(const engine::RunFilter& filter);
     // Activity runs of one pipeline run, filtered (ActivityName, ActivityType, Status) and ordered.
@@ -62,7 +64,10 @@ private:
     explicit Store(std::filesystem::path path);
     Result<Lease> Reader();
     std::filesystem::path path_;
-    std::mutex write_mu_;
+    // Recursive so that the writes of a batch (taken by BeginWriteBatch) re-enter it on the same thread.
+    std::recursive_mutex write_mu_;
+    int batch_depth_ = 0;      // guarded by write_mu_
+    bool batch_open_ = false;  // a batch transaction is open (guarded by write_mu_)
     std::unique_ptr<PooledConnection> writer_;
     std::mutex readers_mu_;
     std::vector<std::unique_ptr<PooledConnection>> idle_readers_;

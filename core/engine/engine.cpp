@@ -241,6 +241,10 @@ void Engine::Loop() {
     // takes to exit, and a simulated clock that nobody advances must not hold a stop forever.
     std::optional<std::chrono::steady_clock::time_point> drain_deadline;
     while (true) {
+        // One transaction per pass: every state change of this pass commits together (see BeginWriteBatch).
+        lock.unlock();
+        runs_.BeginWriteBatch();
+        lock.lock();
         while (!events_.empty()) {
             Event e = std::move(events_.front());
             events_.pop_front();
@@ -278,6 +282,8 @@ void Engine::Loop() {
             metrics_->SetWorkers(static_cast<double>(pool_->busy()), static_cast<double>(pool_->size()));
             metrics_->SetQueueDepth(static_cast<double>(waiting_.size()));
         }
+        if (auto committed = runs_.EndWriteBatch(); !committed.ok())
+            spdlog::error("engine: committing run state failed: {}", committed.error().Describe());
 
         lock.lock();
         if (!events_.empty() || !dirty_.empty()) continue;

@@ -99,6 +99,13 @@ public:
     virtual Status UpdateActivityRun(const ActivityRun& run) = 0;
     virtual Status SaveCheckpoint(const std::string& activity_run_id, const Json& checkpoint) = 0;
     virtual Result<std::vector<ActivityRun>> LoadActivityRuns(const std::string& run_id) = 0;
+
+    // Group commit. Between BeginWriteBatch and EndWriteBatch, the writes of the calling thread share one
+    // transaction, and other threads' writes wait. The scheduler wraps each pass of its loop in a batch, so a
+    // burst of runs costs one commit per pass instead of five per run. Repositories without transactions
+    // keep the default (each write stands alone).
+    virtual void BeginWriteBatch() {}
+    virtual Status EndWriteBatch() { return Ok(); }
 };
 
 // Resource definitions as the engine needs them at activity start: secrets already decrypted.

@@ -45,6 +45,8 @@ public:
     Status UpdateActivityRun(const ActivityRun& run) override { return store_.UpdateActivityRun(run); }
     Status SaveCheckpoint(const std::string& id, const Json& cp) override { return store_.SaveCheckpoint(id, cp); }
     Result<std::vector<ActivityRun>> LoadActivityRuns(const std::string& id) override { return store_.LoadActivityRuns(id); }
+    void BeginWriteBatch() override { store_.BeginWriteBatch(); }
+    Status EndWriteBatch() override { return store_.EndWriteBatch(); }
 
     std::vector<std::string> StatusHistory(const std::string& run_id);
 
