@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
+#include "core/model/secrets.hpp"
+#include "storage/run_secrets.hpp"
 #include "storage/migrations.hpp"
 
 namespace adxflow::storage {
@@ -285,17 +287,29 @@ Status Store::InsertPipelineRun(PipelineRun& run) {
         w.Get("INSERT INTO pipeline_runs (run_id, run_group_id, is_latest, pipeline_name, parameters, invoked_by, "
               "run_start, run_end, status, message, last_updated, pipeline, cancel_requested) "
               "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    Json stored_parameters = run.parameters;
+    Json stored_pipeline = run.pipeline;
+    if (box_) {
+        const SecretBox& box = *box_;
+        stored_parameters = SealRunParameters(run.pipeline, run.parameters, box);
+        ADXFLOW_ASSIGN_OR_RETURN(stored_pipeline,
+                                 model::SealSecrets(run.pipeline, [&box](std::string_view v) { return box.Seal(v); }, nullptr));
+        if (auto secrets = model::SecureParameterValues(run.pipeline, run.parameters); !secrets.empty()) {
+            std::lock_guard sg(secrets_mu_);
+            run_secrets_[run.run_id] = std::move(secrets);
+        }
+    }
     s->Bind(1, run.run_id)
         .Bind(2, run.run_group_id)
         .Bind(3, run.pipeline_name)
-        .Bind(4, run.parameters.dump())
+        .Bind(4, stored_parameters.dump())
         .Bind(5, run.invoked_by.dump())
         .BindOptional(6, OptTime(run.run_start))
         .BindOptional(7, OptTime(run.run_end))
         .Bind(8, run.status)
         .Bind(9, run.message)
         .Bind(10, FormatTimestamp(run.last_updated))
-        .Bind(11, run.pipeline.dump())
+        .Bind(11, stored_pipeline.dump())
         .Bind(12, static_cast<int64_t>(run.cancel_requested));
     ADXFLOW_TRY(s->Run());
     run.sequence = sqlite3_last_insert_rowid(w.conn.raw());
@@ -329,11 +343,39 @@ Status Store::UpdatePipelineRun(const PipelineRun& run) {
     s->BindOptional(1, OptTime(run.run_start))
         .BindOptional(2, OptTime(run.run_end))
         .Bind(3, run.status)
-        .Bind(4, run.message)
+        .Bind(4, model::ScrubSecrets(run.message, SecretsOf(run.run_id)))
         .Bind(5, FormatTimestamp(run.last_updated))
         .Bind(6, static_cast<int64_t>(run.cancel_requested))
         .Bind(7, run.run_id);
-    return s->Run();
+    ADXFLOW_TRY(s->Run());
+    if (engine::IsTerminalRunStatus(run.status)) {
+        std::lock_guard sg(secrets_mu_);
+        run_secrets_.erase(run.run_id);
+    }
+    return Ok();
+}
+
+void Store::ProtectRunSecrets(const SecretBox& box) { box_ = box; }
+
+std::vector<std::string> Store::SecretsOf(const std::string& run_id) {
+    std::lock_guard sg(secrets_mu_);
+    auto it = run_secrets_.find(run_id);
+    return it == run_secrets_.end() ? std::vector<std::string>() : it->second;
+}
+
+Status Store::OpenRun(PipelineRun& run, bool remember_secrets) {
+    if (!box_) return Ok();
+    const SecretBox& box = *box_;
+    ADXFLOW_ASSIGN_OR_RETURN(run.parameters, OpenRunParameters(run.parameters, box));
+    ADXFLOW_ASSIGN_OR_RETURN(run.pipeline,
+                             model::OpenSecrets(run.pipeline, [&box](std::string_view v) { return box.Open(v); }));
+    if (remember_secrets) {
+        if (auto secrets = model::SecureParameterValues(run.pipeline, run.parameters); !secrets.empty()) {
+            std::lock_guard sg(secrets_mu_);
+            run_secrets_[run.run_id] = std::move(secrets);
+        }
+    }
+    return Ok();
 }
 
 Result<std::optional<PipelineRun>> Store::GetPipelineRun(const std::string& run_id) {
@@ -345,6 +387,7 @@ Result<std::optional<PipelineRun>> Store::GetPipelineRun(const std::string& run_
     if (!row) return std::optional<PipelineRun>();
     auto run = ReadRun(*s);
     s->Reset();
+    ADXFLOW_TRY(OpenRun(run, false));
     return std::optional<PipelineRun>(std::move(run));
 }
 
@@ -361,6 +404,8 @@ Result<std::vector<PipelineRun>> Store::LoadUnfinishedRuns() {
         out.push_back(ReadRun(*s));
     }
     s->Reset();
+    // The engine resumes these runs: it needs their plaintext parameters, and their later writes are scrubbed.
+    for (auto& run : out) ADXFLOW_TRY(OpenRun(run, true));
     return out;
 }
 
@@ -370,8 +415,18 @@ Status Store::InsertActivityRun(const ActivityRun& run) {
         Statement * s,
         writer_->Get(std::string("INSERT INTO activity_runs (") + kActivityColumns +
                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    BindActivity(*s, run);
+    BindActivity(*s, Scrubbed(run));
     return s->Run();
+}
+
+ActivityRun Store::Scrubbed(const ActivityRun& run) {
+    auto secrets = SecretsOf(run.run_id);
+    if (secrets.empty()) return run;
+    ActivityRun copy = run;
+    model::ScrubSecrets(copy.input, secrets);
+    model::ScrubSecrets(copy.output, secrets);
+    model::ScrubSecrets(copy.error, secrets);
+    return copy;
 }
 
 Status Store::UpdateActivityRun(const ActivityRun& run) {
@@ -382,7 +437,7 @@ Status Store::UpdateActivityRun(const ActivityRun& run) {
                      "activity_name = ?4, activity_type = ?5, status = ?6, attempt = ?7, start_time = ?8, "
                      "end_time = ?9, not_before = ?10, input = ?11, output = ?12, error = ?13, checkpoint = ?14, "
                      "linked_service_name = ?15, last_updated = ?16 WHERE activity_run_id = ?1"));
-    BindActivity(*s, run);
+    BindActivity(*s, Scrubbed(run));
     return s->Run();
 }
 
@@ -495,6 +550,7 @@ Result<engine::RunPage> Store::QueryPipelineRuns(const engine::RunFilter& filter
         page.runs.push_back(ReadRun(*s));
     }
     s->Reset();
+    for (auto& run : page.runs) ADXFLOW_TRY(OpenRun(run, false));
     if (page.runs.size() > filter.limit) {
         page.runs.pop_back();
         page.continuation = std::to_string(offset + filter.limit);

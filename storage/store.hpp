@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/runs/records.hpp"
+#include "storage/secret_box.hpp"
 #include "storage/sqlite.hpp"
 
 namespace adxflow::storage {
@@ -58,6 +59,11 @@ public:
 
     int schema_version() const;
 
+    // From now on, SecureString run parameters are stored sealed with `box` and scrubbed from what their run
+    // writes afterwards (storage/run_secrets.hpp). The daemon calls this right after Open; without it (unit
+    // tests of the engine), parameters are stored as given.
+    void ProtectRunSecrets(const SecretBox& box);
+
 private:
     struct PooledConnection;
     class Lease;
@@ -69,6 +75,13 @@ private:
     int batch_depth_ = 0;      // guarded by write_mu_
     bool batch_open_ = false;  // a batch transaction is open (guarded by write_mu_)
     std::unique_ptr<PooledConnection> writer_;
+    // Seals or opens a run's parameters and pipeline copy; registers the secrets of unfinished runs.
+    Status OpenRun(engine::PipelineRun& run, bool remember_secrets);
+    std::vector<std::string> SecretsOf(const std::string& run_id);
+    engine::ActivityRun Scrubbed(const engine::ActivityRun& run);  // the record with the run's secrets masked
+    std::optional<SecretBox> box_;
+    std::mutex secrets_mu_;
+    std::map<std::string, std::vector<std::string>> run_secrets_;  // run id -> plaintexts, unfinished runs only
     std::mutex readers_mu_;
     std::vector<std::unique_ptr<PooledConnection>> idle_readers_;
 };

@@ -7,6 +7,7 @@
 #include "core/engine/graph.hpp"
 #include "core/ids.hpp"
 #include "core/model/parameters.hpp"
+#include "core/model/secrets.hpp"
 
 namespace adxflow::engine {
 
@@ -84,6 +85,7 @@ struct Engine::RunState {
     Json variables = Json::object();
     Json global_parameters = Json::object();
     int running = 0;
+    std::vector<std::string> secrets;  // SecureString parameter values: kept out of log lines
 
     ActivityState* Find(std::string_view name) {
         auto it = activities.find(ToLower(name));
@@ -192,6 +194,7 @@ std::unique_ptr<Engine::RunState> Engine::MakeRunState(PipelineRun run, Status* 
         for (auto it = g->begin(); it != g->end(); ++it)
             if (const Json* v = FindMember(it.value(), "value")) globals[it.key()] = *v;
     state->global_parameters = std::move(globals);
+    state->secrets = model::SecureParameterValues(run.pipeline, run.parameters);
     state->run = std::move(run);
     return state;
 }
@@ -622,7 +625,7 @@ void Engine::FailAttempt(RunState& run, ActivityState& act, const Error& error) 
     (void)runs_.UpdateActivityRun(act.record);
     ++act.failures;
     spdlog::warn("run {} activity={} attempt={} failed: {}", run.run.run_id, act.spec->name, act.record.attempt + 1,
-                 error.Describe());
+                 model::ScrubSecrets(error.Describe(), run.secrets));
     if (act.failures <= act.policy.retry && !run.run.cancel_requested) {
         // ADF records every attempt as its own activity run; the next one waits retryIntervalInSeconds and
         // starts from the checkpoint the failed attempt left.

@@ -1,5 +1,6 @@
 #include "core/model/secrets.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "core/model/checker.hpp"
@@ -218,6 +219,48 @@ Json MaskSecrets(const Json& stored) {
 Result<Json> OpenSecrets(const Json& stored,
                          const std::function<Result<std::string>(std::string_view)>& decrypt) {
     return Open(stored, decrypt, "");
+}
+
+
+bool IsSecureParameter(const Json& pipeline, const std::string& name) {
+    const Json* declared = FindMember(pipeline, "parameters");
+    if (!declared || !declared->is_object()) return false;
+    const Json* decl = FindMember(*declared, name);
+    if (!decl || !decl->is_object()) return false;
+    const Json* type = FindMember(*decl, "type");
+    return type && type->is_string() && IEquals(type->get<std::string>(), "SecureString");
+}
+
+std::vector<std::string> SecureParameterValues(const Json& pipeline, const Json& parameters) {
+    std::vector<std::string> out;
+    if (!parameters.is_object()) return out;
+    for (auto it = parameters.begin(); it != parameters.end(); ++it)
+        if (it.value().is_string() && IsSecureParameter(pipeline, it.key())) out.push_back(it.value().get<std::string>());
+    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    return out;
+}
+
+namespace {
+constexpr size_t kMinScrubLength = 4;
+}  // namespace
+
+std::string ScrubSecrets(std::string text, const std::vector<std::string>& secrets) {
+    for (const auto& secret : secrets) {
+        if (secret.size() < kMinScrubLength) continue;
+        for (size_t pos = text.find(secret); pos != std::string::npos;
+             pos = text.find(secret, pos + kSecretMask.size()))
+            text.replace(pos, secret.size(), kSecretMask);
+    }
+    return text;
+}
+
+void ScrubSecrets(Json& value, const std::vector<std::string>& secrets) {
+    if (secrets.empty()) return;
+    if (value.is_string()) {
+        value = ScrubSecrets(value.get<std::string>(), secrets);
+    } else if (value.is_structured()) {
+        for (auto& child : value) ScrubSecrets(child, secrets);
+    }
 }
 
 }  // namespace adxflow::model

@@ -15,6 +15,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -46,5 +47,16 @@ Json MaskSecrets(const Json& stored);
 // secret.
 Result<Json> OpenSecrets(const Json& stored,
                          const std::function<Result<std::string>(std::string_view)>& decrypt);
+
+// Plaintexts of a run's SecureString parameters (declared in `pipeline`.parameters), longest first so that a
+// secret containing another is replaced whole.
+std::vector<std::string> SecureParameterValues(const Json& pipeline, const Json& parameters);
+// True when `pipeline` declares parameter `name` with type SecureString.
+bool IsSecureParameter(const Json& pipeline, const std::string& name);
+
+// Replaces every occurrence of each secret inside the strings of `value` (or in `text`) with the mask.
+// Secrets shorter than 4 characters are ignored: masking "a" would mangle every record and hide nothing.
+void ScrubSecrets(Json& value, const std::vector<std::string>& secrets);
+std::string ScrubSecrets(std::string text, const std::vector<std::string>& secrets);
 
 }  // namespace adxflow::model

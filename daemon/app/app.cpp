@@ -60,6 +60,7 @@ Status Daemon::Start() {
     ADXFLOW_ASSIGN_OR_RETURN(SecretBox box, SecretBox::LoadOrCreate(settings_.secrets_key_file, true));
     p.secrets.emplace(std::move(box));
     ADXFLOW_ASSIGN_OR_RETURN(p.store, storage::Store::Open(settings_.database_path));
+    p.store->ProtectRunSecrets(*p.secrets);
     RegisterBuiltinConnectors(p.connectors);
     p.definitions = std::make_unique<StoreDefinitions>(*p.store, *p.secrets);
 

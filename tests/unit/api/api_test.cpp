@@ -175,6 +175,49 @@ TEST_F(ApiTest, SecretNeverInResponsesLogsOrTheDatabaseFile) {
     EXPECT_NE(log_->str().find("stored linked service 'Files'"), std::string::npos);  // the log was captured
 }
 
+// A SecureString pipeline parameter: the activity gets the plaintext, the database and every response get
+// the mask (the value is a file name here so that it shows up in the error of the failing run).
+TEST_F(ApiTest, SecureStringRunParameterIsSealedAtRestAndScrubbedFromRecords) {
+    constexpr const char* kRunSecret = "RunTok-7f3a9c";
+    PutBasics();
+    testing::WriteFile(dir_ / "files/in" / (std::string(kRunSecret) + ".csv"), "id\n1\n2\n");
+    SendJson("PUT", "datasets/ByName",
+             R"j({"properties":{"type":"DelimitedText","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
+                "parameters":{"file":{"type":"String"}},
+                "typeProperties":{"location":{"type":"FileServerLocation","folderPath":"in","fileName":{"value":"@dataset().file","type":"Expression"}},
+                "firstRowAsHeader":true}}})j",
+             200);
+    SendJson("PUT", "pipelines/Secret",
+             R"j({"properties":{"parameters":{"token":{"type":"SecureString"},"suffix":{"type":"String","defaultValue":".csv"}},
+                 "activities":[{"name":"L","type":"Lookup","typeProperties":{"source":{"type":"DelimitedTextSource"},
+                 "firstRowOnly":false,
+                 "dataset":{"referenceName":"ByName","type":"DatasetReference",
+                            "parameters":{"file":"@{pipeline().parameters.token}@{pipeline().parameters.suffix}"}}}}]}})j",
+             200);
+    // The activity reads the file named by the secret: the plaintext reached it.
+    auto ok_id = SendJson("POST", "pipelines/Secret/createRun", Json{{"token", kRunSecret}}.dump(), 200)["runId"].get<std::string>();
+    EXPECT_EQ(WaitForRun(ok_id, "Succeeded"), "Succeeded");
+    // A run whose error names the file: the record carries the mask instead.
+    auto bad_id = SendJson("POST", "pipelines/Secret/createRun", Json{{"token", kRunSecret}, {"suffix", ".missing"}}.dump(), 200)["runId"].get<std::string>();
+    EXPECT_EQ(WaitForRun(bad_id, "Failed"), "Failed");
+
+    auto run = Send("GET", "pipelineruns/" + bad_id);
+    EXPECT_EQ(run.body.find(kRunSecret), std::string::npos) << run.body;
+    EXPECT_EQ(Json::parse(run.body)["parameters"]["token"], "**********") << run.body;
+    auto acts = Send("POST", "pipelineruns/" + bad_id + "/queryActivityruns",
+                     R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"9999-12-31T00:00:00Z"})");
+    EXPECT_EQ(acts.body.find(kRunSecret), std::string::npos) << acts.body;
+    EXPECT_NE(acts.body.find("**********.missing"), std::string::npos) << acts.body;  // the error still says where
+
+    daemon_->Stop();
+    for (const char* f : {"data/adxflow.db", "data/adxflow.db-wal"}) {
+        if (!std::filesystem::exists(dir_ / f)) continue;
+        EXPECT_EQ(testing::ReadFile(dir_ / f).find(kRunSecret), std::string::npos) << f;
+    }
+    EXPECT_EQ(log_->str().find(kRunSecret), std::string::npos) << log_->str();
+    EXPECT_NE(log_->str().find("attempt=1 failed"), std::string::npos);  // the failure was logged, masked
+}
+
 TEST_F(ApiTest, EtagsAndConditionalRequests) {
     PutBasics();
     auto put = Send("PUT", "datasets/InCsv", Send("GET", "datasets/InCsv").body);
