@@ -14,13 +14,19 @@ http::HttpClientOptions ClientOptions() {
 
 ErrorKind KindForStatus(int status) {
     switch (status) {
-        case 404: return ErrorKind::kNotFound;
+        case 404:
+            return ErrorKind::kNotFound;
         case 409:
-        case 412: return ErrorKind::kConflict;
-        case 401: return ErrorKind::kUnauthorized;
-        case 403: return ErrorKind::kForbidden;
-        case 413: return ErrorKind::kTooLarge;
-        default: return status >= 500 ? ErrorKind::kTransient : ErrorKind::kInvalidInput;
+        case 412:
+            return ErrorKind::kConflict;
+        case 401:
+            return ErrorKind::kUnauthorized;
+        case 403:
+            return ErrorKind::kForbidden;
+        case 413:
+            return ErrorKind::kTooLarge;
+        default:
+            return status >= 500 ? ErrorKind::kTransient : ErrorKind::kInvalidInput;
     }
 }
 
@@ -31,7 +37,8 @@ std::string CloudErrorText(int status, const Json& body) {
         if (const Json* err = FindMember(body, "error"); err && err->is_object()) {
             std::string code, message;
             if (const Json* c = FindMember(*err, "code"); c && c->is_string()) code = c->get<std::string>();
-            if (const Json* m = FindMember(*err, "message"); m && m->is_string()) message = m->get<std::string>();
+            if (const Json* m = FindMember(*err, "message"); m && m->is_string())
+                message = m->get<std::string>();
             if (!message.empty()) return code.empty() ? message : code + ": " + message;
             if (!code.empty()) return code;
         }
@@ -40,28 +47,36 @@ std::string CloudErrorText(int status, const Json& body) {
 }
 
 ApiClient::ApiClient(std::string server, std::string factory)
-    : server_(std::move(server)), factory_(std::move(factory)), http_(std::make_unique<http::HttpClient>(ClientOptions())) {
+    : server_(std::move(server)),
+      factory_(std::move(factory)),
+      http_(std::make_unique<http::HttpClient>(ClientOptions())) {
     while (!server_.empty() && server_.back() == '/') server_.pop_back();
 }
 
-Result<ApiReply> ApiClient::Call(const std::string& method, const std::string& suffix, const std::optional<Json>& body) {
+Result<ApiReply> ApiClient::Call(const std::string& method, const std::string& suffix,
+                                 const std::optional<Json>& body) {
     std::string url = server_ + "/subscriptions/" + kSubscription + "/resourceGroups/" + kResourceGroup +
                       "/providers/Microsoft.DataFactory/factories/" + http::PercentEncode(factory_);
     if (!suffix.empty()) url += "/" + suffix;
     url += std::string("?api-version=") + kApiVersion;
     ADXFLOW_ASSIGN_OR_RETURN(ApiReply reply, Send(method, url, body));
     if (reply.status >= 200 && reply.status < 300) return reply;
-    Error e = MakeError(KindForStatus(reply.status), "api." + method, CloudErrorText(reply.status, reply.body));
-    if (const Json* err = reply.body.is_object() ? FindMember(reply.body, "error") : nullptr; err && err->is_object()) {
+    Error e =
+        MakeError(KindForStatus(reply.status), "api." + method, CloudErrorText(reply.status, reply.body));
+    if (const Json* err = reply.body.is_object() ? FindMember(reply.body, "error") : nullptr;
+        err && err->is_object()) {
         if (const Json* c = FindMember(*err, "code"); c && c->is_string()) e.code = c->get<std::string>();
         if (const Json* t = FindMember(*err, "target"); t && t->is_string()) e.target = t->get<std::string>();
     }
     return e;
 }
 
-Result<ApiReply> ApiClient::GetRaw(const std::string& path) { return Send("GET", server_ + path, std::nullopt); }
+Result<ApiReply> ApiClient::GetRaw(const std::string& path) {
+    return Send("GET", server_ + path, std::nullopt);
+}
 
-Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& url, const std::optional<Json>& body) {
+Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& url,
+                                 const std::optional<Json>& body) {
     auto parsed = http::ParseUrl(url);
     if (!parsed.ok())
         return MakeError(ErrorKind::kInvalidInput, "cli.server",

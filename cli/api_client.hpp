@@ -32,7 +32,8 @@ class ApiClient {
     // `suffix` is relative to the factory, e.g. "pipelines/CopyPeople" or "" for the factory itself.
     // 2xx -> the reply. 4xx -> kInvalidInput/kNotFound/kConflict carrying the CloudError code and message.
     // 5xx and transport failures -> kTransient/kTimeout.
-    Result<ApiReply> Call(const std::string& method, const std::string& suffix, const std::optional<Json>& body);
+    Result<ApiReply> Call(const std::string& method, const std::string& suffix,
+                          const std::optional<Json>& body);
 
     // GET an absolute daemon path such as "/readyz"; any HTTP status is returned.
     Result<ApiReply> GetRaw(const std::string& path);

@@ -37,7 +37,7 @@ constexpr const char* kIgnoredFolders[] = {"integrationRuntime", "dataflow", "ma
                                            "privateEndpoint", "globalParameters"};
 
 struct ResourceFile {
-    fs::path file;      // for messages: relative to DIR
+    fs::path file;  // for messages: relative to DIR
     std::string name;
     Json properties;
     bool key_vault = false;
@@ -45,13 +45,15 @@ struct ResourceFile {
 
 Result<Json> ReadJsonFile(const fs::path& path, const fs::path& shown) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return MakeError(ErrorKind::kInvalidInput, "apply.read", shown.string() + ": cannot read the file");
+    if (!in)
+        return MakeError(ErrorKind::kInvalidInput, "apply.read", shown.string() + ": cannot read the file");
     std::ostringstream ss;
     ss << in.rdbuf();
     auto json = ParseJson(ss.str(), shown.string());
     if (!json.ok()) {
         Error e = std::move(json).error();
-        if (e.message.find(shown.string()) == std::string::npos) e.message = shown.string() + ": " + e.message;
+        if (e.message.find(shown.string()) == std::string::npos)
+            e.message = shown.string() + ": " + e.message;
         return e;
     }
     return json;
@@ -73,22 +75,25 @@ Result<std::vector<ResourceFile>> ReadPhase(const fs::path& root, const Phase& p
         fs::path shown = fs::path(phase.folder) / path.filename();
         ADXFLOW_ASSIGN_OR_RETURN(Json doc, ReadJsonFile(path, shown));
         if (!doc.is_object())
-            return MakeError(ErrorKind::kInvalidInput, "apply.read", shown.string() + ": expected a JSON object");
+            return MakeError(ErrorKind::kInvalidInput, "apply.read",
+                             shown.string() + ": expected a JSON object");
         ResourceFile r;
         r.file = shown;
         r.name = Str(doc, "name");
         if (r.name.empty()) r.name = path.stem().string();
         const Json* props = FindMember(doc, "properties");
         if (!props || !props->is_object())
-            return MakeError(ErrorKind::kInvalidInput, "apply.read",
-                             shown.string() + ": \"properties\" is missing (expected {\"name\", \"properties\"})");
+            return MakeError(
+                ErrorKind::kInvalidInput, "apply.read",
+                shown.string() + ": \"properties\" is missing (expected {\"name\", \"properties\"})");
         r.properties = *props;
         r.key_vault = IEquals(Str(*props, "type"), "AzureKeyVault");
         out.push_back(std::move(r));
     }
     // Key Vault linked services first: other linked services take their secrets from them.
-    std::stable_sort(out.begin(), out.end(),
-                     [](const ResourceFile& a, const ResourceFile& b) { return a.key_vault && !b.key_vault; });
+    std::stable_sort(out.begin(), out.end(), [](const ResourceFile& a, const ResourceFile& b) {
+        return a.key_vault && !b.key_vault;
+    });
     return out;
 }
 
@@ -110,18 +115,19 @@ Result<std::optional<Json>> ReadGlobals(const fs::path& root, const std::vector<
     for (const auto& o : overrides) {
         auto eq = o.find('=');
         if (eq == std::string::npos || eq == 0)
-            return MakeError(ErrorKind::kInvalidInput, "cli.args", "--global expects NAME=VALUE, got \"" + o + "\"");
+            return MakeError(ErrorKind::kInvalidInput, "cli.args",
+                             "--global expects NAME=VALUE, got \"" + o + "\"");
         std::string name = o.substr(0, eq);
         Json value = ValueFromText(o.substr(eq + 1));
         if (!globals) globals = Json::object();
         Json& entry = (*globals)[name];
         if (!entry.is_object() || !entry.contains("type")) {
-            const char* type = value.is_string()            ? "String"
-                               : value.is_boolean()         ? "Bool"
-                               : value.is_number_integer()  ? "Int"
-                               : value.is_number()          ? "Float"
-                               : value.is_array()           ? "Array"
-                                                            : "Object";
+            const char* type = value.is_string()           ? "String"
+                               : value.is_boolean()        ? "Bool"
+                               : value.is_number_integer() ? "Int"
+                               : value.is_number()         ? "Float"
+                               : value.is_array()          ? "Array"
+                                                           : "Object";
             entry = {{"type", type}};
         }
         entry["value"] = std::move(value);
@@ -158,7 +164,8 @@ int ApplyCommand(ApiClient& api, const std::vector<std::string>& args) {
     for (const auto& phase : kPhases) {
         auto files = ReadPhase(root, phase);
         if (!files.ok()) {
-            std::fprintf(stderr, "adxflow: apply %s: %s\n", root.string().c_str(), files.error().message.c_str());
+            std::fprintf(stderr, "adxflow: apply %s: %s\n", root.string().c_str(),
+                         files.error().message.c_str());
             return kExitFailed;
         }
         total += files->size();
@@ -168,14 +175,16 @@ int ApplyCommand(ApiClient& api, const std::vector<std::string>& args) {
         if (fs::is_directory(root / ignored, ec))
             std::printf("  skipped %s/ (not supported by adxflowd)\n", ignored);
     if (total == 0 && !*globals) {
-        std::fprintf(stderr,
-                     "adxflow: %s has no resources: expected ADF git layout folders (linkedService/, dataset/, "
-                     "pipeline/, ...)\n",
-                     root.string().c_str());
+        std::fprintf(
+            stderr,
+            "adxflow: %s has no resources: expected ADF git layout folders (linkedService/, dataset/, "
+            "pipeline/, ...)\n",
+            root.string().c_str());
         return kExitFailed;
     }
     const bool dry_run = parsed->Has("--dry-run");
-    std::printf("applying %s to %s%s\n", root.string().c_str(), api.server().c_str(), dry_run ? " (dry run)" : "");
+    std::printf("applying %s to %s%s\n", root.string().c_str(), api.server().c_str(),
+                dry_run ? " (dry run)" : "");
 
     if (*globals) {
         if (dry_run) {
@@ -201,8 +210,9 @@ int ApplyCommand(ApiClient& api, const std::vector<std::string>& args) {
             failures.clear();
             std::vector<ResourceFile*> retry;
             for (auto* r : pending) {
-                auto reply = api.Call("PUT", std::string(kPhases[p].collection) + "/" + http::PercentEncode(r->name),
-                                      Json{{"properties", r->properties}});
+                auto reply =
+                    api.Call("PUT", std::string(kPhases[p].collection) + "/" + http::PercentEncode(r->name),
+                             Json{{"properties", r->properties}});
                 if (reply.ok()) {
                     PrintApplied(kind, r->name, *reply);
                     ++applied;

@@ -39,7 +39,8 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args, const std::ve
             if (s.name == name || (!s.alias.empty() && s.alias == name)) spec = &s;
         if (!spec) return MakeError(ErrorKind::kInvalidInput, "cli.args", "unknown option " + name);
         if (!spec->takes_value) {
-            if (inline_value) return MakeError(ErrorKind::kInvalidInput, "cli.args", name + " takes no value");
+            if (inline_value)
+                return MakeError(ErrorKind::kInvalidInput, "cli.args", name + " takes no value");
             out.values[spec->name].push_back("");
             continue;
         }

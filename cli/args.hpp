@@ -13,9 +13,9 @@
 namespace adxflow::cli {
 
 struct FlagSpec {
-    std::string name;        // "--wait", "-p"
+    std::string name;  // "--wait", "-p"
     bool takes_value = false;
-    std::string alias;       // optional second spelling, e.g. "--param" for "-p"
+    std::string alias;  // optional second spelling, e.g. "--param" for "-p"
 };
 
 class ParsedArgs {

@@ -23,7 +23,8 @@ CommandFn FindCommand(const std::string& name) {
 }  // namespace
 
 int ReportError(const Error& error, const std::string& context) {
-    std::fprintf(stderr, "adxflow: %s%s\n", context.empty() ? "" : (context + ": ").c_str(), error.message.c_str());
+    std::fprintf(stderr, "adxflow: %s%s\n", context.empty() ? "" : (context + ": ").c_str(),
+                 error.message.c_str());
     const bool rejected = error.kind == ErrorKind::kNotFound || error.kind == ErrorKind::kConflict ||
                           error.kind == ErrorKind::kUnauthorized || error.kind == ErrorKind::kForbidden ||
                           error.kind == ErrorKind::kTooLarge ||

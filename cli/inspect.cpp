@@ -21,7 +21,8 @@ std::string RunDuration(const Json& run) {
 }  // namespace
 
 int RunsCommand(ApiClient& api, const std::vector<std::string>& args) {
-    auto parsed = ParseArgs(args, {{"--pipeline", true}, {"--status", true}, {"--last", true}, {"--since", true}});
+    auto parsed =
+        ParseArgs(args, {{"--pipeline", true}, {"--status", true}, {"--last", true}, {"--since", true}});
     if (!parsed.ok()) return ReportError(parsed.error());
     if (!parsed->positional.empty()) {
         std::fprintf(stderr, "adxflow: runs takes no positional arguments (see adxflow runs --help)\n");
@@ -99,9 +100,11 @@ int ShowCommand(ApiClient& api, const std::vector<std::string>& args) {
     std::printf("start      %s\n", ShortTime(run->value("runStart", Json())).c_str());
     std::printf("end        %s\n", ShortTime(run->value("runEnd", Json())).c_str());
     std::printf("duration   %s\n", RunDuration(*run).c_str());
-    if (const Json* params = FindMember(*run, "parameters"); params && params->is_object() && !params->empty())
+    if (const Json* params = FindMember(*run, "parameters");
+        params && params->is_object() && !params->empty())
         std::printf("parameters %s\n", params->dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
-    if (std::string message = Str(*run, "message"); !message.empty()) std::printf("message    %s\n", message.c_str());
+    if (std::string message = Str(*run, "message"); !message.empty())
+        std::printf("message    %s\n", message.c_str());
     std::printf("\n");
     if (activities->empty()) {
         std::printf("no activity runs\n");
@@ -112,11 +115,12 @@ int ShowCommand(ApiClient& api, const std::vector<std::string>& args) {
         auto attempt = Int(a, "retryAttempt");
         auto ms = Int(a, "durationInMs");
         rows.push_back({Str(a, "activityName"), Str(a, "activityType"), Str(a, "status"),
-                        std::to_string(attempt ? *attempt : 1), ms ? FormatDuration(*ms) : "", OutputSummary(a, 60),
-                        ErrorMessage(a.value("error", Json()))});
+                        std::to_string(attempt ? *attempt : 1), ms ? FormatDuration(*ms) : "",
+                        OutputSummary(a, 60), ErrorMessage(a.value("error", Json()))});
     }
-    std::printf("%s",
-                FormatTable({"ACTIVITY", "TYPE", "STATUS", "ATTEMPT", "DURATION", "OUTPUT", "ERROR"}, rows).c_str());
+    std::printf(
+        "%s",
+        FormatTable({"ACTIVITY", "TYPE", "STATUS", "ATTEMPT", "DURATION", "OUTPUT", "ERROR"}, rows).c_str());
     return kExitOk;
 }
 
@@ -135,7 +139,8 @@ int CancelCommand(ApiClient& api, const std::vector<std::string>& args) {
     if (IsTerminalStatus(status) && status != "Cancelled")
         std::printf("run %s had already finished (%s)\n", run_id.c_str(), status.c_str());
     else
-        std::printf("cancel requested for run %s%s\n", run_id.c_str(), status.empty() ? "" : (" (now " + status + ")").c_str());
+        std::printf("cancel requested for run %s%s\n", run_id.c_str(),
+                    status.empty() ? "" : (" (now " + status + ")").c_str());
     return kExitOk;
 }
 

@@ -29,11 +29,13 @@ std::string FormatDuration(long long ms) {
     return buf;
 }
 
-std::string FormatTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows) {
     std::vector<size_t> width(header.size(), 0);
     for (size_t c = 0; c < header.size(); ++c) width[c] = DisplayWidth(header[c]);
     for (const auto& row : rows)
-        for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], DisplayWidth(row[c]));
+        for (size_t c = 0; c < row.size() && c < width.size(); ++c)
+            width[c] = std::max(width[c], DisplayWidth(row[c]));
     auto line = [&](const std::vector<std::string>& cells) {
         std::string out;
         for (size_t c = 0; c < width.size(); ++c) {

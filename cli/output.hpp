@@ -13,7 +13,8 @@ namespace adxflow::cli {
 std::string FormatDuration(long long ms);
 
 // Columns separated by two spaces, padded by display width (UTF-8 code points), header underlined.
-std::string FormatTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows);
 
 // A string member, or "" (also for null/absent/non-string).
 std::string Str(const Json& object, const char* key);

@@ -22,17 +22,20 @@ Result<Json> BuildParameters(const ParsedArgs& args) {
     Json params = Json::object();
     if (auto file = args.Value("--param-file")) {
         std::ifstream in(*file, std::ios::binary);
-        if (!in) return MakeError(ErrorKind::kInvalidInput, "cli.params", "cannot read parameter file " + *file);
+        if (!in)
+            return MakeError(ErrorKind::kInvalidInput, "cli.params", "cannot read parameter file " + *file);
         std::ostringstream ss;
         ss << in.rdbuf();
         ADXFLOW_ASSIGN_OR_RETURN(params, ParseJson(ss.str(), *file));
         if (!params.is_object())
-            return MakeError(ErrorKind::kInvalidInput, "cli.params", *file + ": expected a JSON object of parameter values");
+            return MakeError(ErrorKind::kInvalidInput, "cli.params",
+                             *file + ": expected a JSON object of parameter values");
     }
     for (const auto& p : args.All("-p")) {
         auto eq = p.find('=');
         if (eq == std::string::npos || eq == 0)
-            return MakeError(ErrorKind::kInvalidInput, "cli.params", "-p expects NAME=VALUE, got \"" + p + "\"");
+            return MakeError(ErrorKind::kInvalidInput, "cli.params",
+                             "-p expects NAME=VALUE, got \"" + p + "\"");
         params[p.substr(0, eq)] = ValueFromText(p.substr(eq + 1));
     }
     return params;
@@ -45,10 +48,13 @@ struct SeenActivity {
 };
 
 std::string ActivityLine(const Json& a) {
-    std::string line = "  " + Str(a, "activityName") + " (" + Str(a, "activityType") + "): " + Str(a, "status");
-    if (auto attempt = Int(a, "retryAttempt"); attempt && *attempt > 1) line += " attempt " + std::to_string(*attempt);
+    std::string line =
+        "  " + Str(a, "activityName") + " (" + Str(a, "activityType") + "): " + Str(a, "status");
+    if (auto attempt = Int(a, "retryAttempt"); attempt && *attempt > 1)
+        line += " attempt " + std::to_string(*attempt);
     if (std::string summary = OutputSummary(a); !summary.empty()) line += "  " + summary;
-    if (auto ms = Int(a, "durationInMs"); ms && IsTerminalStatus(Str(a, "status"))) line += "  " + FormatDuration(*ms);
+    if (auto ms = Int(a, "durationInMs"); ms && IsTerminalStatus(Str(a, "status")))
+        line += "  " + FormatDuration(*ms);
     if (std::string err = ErrorMessage(a.value("error", Json())); !err.empty()) line += "\n    error: " + err;
     return line;
 }
@@ -59,7 +65,8 @@ void PrintSummary(const Json& run, const Json& activities) {
     if (auto ms = Int(run, "durationInMs")) line += " in " + FormatDuration(*ms);
     std::printf("%s\n", line.c_str());
     if (status == "Succeeded") return;
-    if (std::string message = Str(run, "message"); !message.empty()) std::printf("  message: %s\n", message.c_str());
+    if (std::string message = Str(run, "message"); !message.empty())
+        std::printf("  message: %s\n", message.c_str());
     for (const auto& a : activities)
         if (Str(a, "status") == "Failed")
             std::printf("  failed activity %s: %s\n", Str(a, "activityName").c_str(),
@@ -78,7 +85,8 @@ int WaitForRun(ApiClient& api, const std::string& run_id, std::optional<long lon
         Result<Json> activities = run.ok() ? GetActivityRuns(api, run_id) : Result<Json>(run.error());
         if (!run.ok() || !activities.ok()) {
             const Error& e = run.ok() ? activities.error() : run.error();
-            if (e.kind != ErrorKind::kTransient || ++transport_failures > 10) return ReportError(e, "run " + run_id);
+            if (e.kind != ErrorKind::kTransient || ++transport_failures > 10)
+                return ReportError(e, "run " + run_id);
             std::fprintf(stderr, "adxflow: %s (retrying)\n", e.message.c_str());
         } else {
             transport_failures = 0;
@@ -91,7 +99,8 @@ int WaitForRun(ApiClient& api, const std::string& run_id, std::optional<long lon
                 std::string key = Str(a, "activityRunId");
                 SeenActivity now{Str(a, "status"), OutputSummary(a)};
                 auto it = seen.find(key);
-                if (it != seen.end() && it->second.status == now.status && it->second.summary == now.summary) continue;
+                if (it != seen.end() && it->second.status == now.status && it->second.summary == now.summary)
+                    continue;
                 seen[key] = now;
                 std::printf("%s\n", ActivityLine(a).c_str());
             }
@@ -102,9 +111,10 @@ int WaitForRun(ApiClient& api, const std::string& run_id, std::optional<long lon
             }
         }
         if (timeout_secs && Clock::now() - started >= std::chrono::seconds(*timeout_secs)) {
-            std::fprintf(stderr,
-                         "adxflow: stopped waiting after %lld s; run %s is still %s (adxflow cancel %s to stop it)\n",
-                         *timeout_secs, run_id.c_str(), last_status.c_str(), run_id.c_str());
+            std::fprintf(
+                stderr,
+                "adxflow: stopped waiting after %lld s; run %s is still %s (adxflow cancel %s to stop it)\n",
+                *timeout_secs, run_id.c_str(), last_status.c_str(), run_id.c_str());
             return kExitTimeout;
         }
         std::this_thread::sleep_for(interval);
@@ -115,7 +125,8 @@ int WaitForRun(ApiClient& api, const std::string& run_id, std::optional<long lon
 }  // namespace
 
 int RunCommand(ApiClient& api, const std::vector<std::string>& args) {
-    auto parsed = ParseArgs(args, {{"-p", true, "--param"}, {"--param-file", true}, {"--wait", false}, {"--timeout", true}});
+    auto parsed = ParseArgs(
+        args, {{"-p", true, "--param"}, {"--param-file", true}, {"--wait", false}, {"--timeout", true}});
     if (!parsed.ok()) return ReportError(parsed.error());
     if (parsed->positional.size() != 1) {
         std::fprintf(stderr, "adxflow: run needs exactly one pipeline name (see adxflow run --help)\n");

@@ -153,7 +153,8 @@ std::optional<TimePoint> ParseTimestamp(std::string_view s) {
     using Ticks = std::chrono::duration<long long, std::ratio<1, 10000000>>;
     // TimePoint counts nanoseconds in 64 bits (years 1678..2261). ADF writes 9999-12-31 for "no upper bound"
     // in run filters and expressions, so out-of-range times saturate instead of wrapping around.
-    constexpr long long kMaxSecs = std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
+    constexpr long long kMaxSecs =
+        std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1;
     if (secs >= kMaxSecs) return TimePoint::max();
     if (secs <= -kMaxSecs) return TimePoint::min();
     return TimePoint(std::chrono::duration_cast<TimePoint::duration>(Ticks(secs * 10000000 + frac_ticks)));
@@ -204,7 +205,8 @@ std::string FormatTimespan(Millis span) {
         std::snprintf(buf, sizeof buf, "%lld.%02lld:%02lld:%02lld", days, (total_s / 3600) % 24,
                       (total_s / 60) % 60, total_s % 60);
     else
-        std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", total_s / 3600, (total_s / 60) % 60, total_s % 60);
+        std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", total_s / 3600, (total_s / 60) % 60,
+                      total_s % 60);
     return buf;
 }
 

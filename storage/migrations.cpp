@@ -83,7 +83,9 @@ Result<int> UserVersion(Connection& conn) {
 
 }  // namespace
 
-int LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
+int LatestSchemaVersion() {
+    return static_cast<int>(Migrations().size());
+}
 
 Status Migrate(Connection& conn) {
     ADXFLOW_ASSIGN_OR_RETURN(int current, UserVersion(conn));

@@ -19,7 +19,8 @@ Json SealRunParameters(const Json& pipeline, const Json& parameters, const Secre
     Json out = parameters;
     for (auto it = out.begin(); it != out.end(); ++it)
         if (it.value().is_string() && model::IsSecureParameter(pipeline, it.key()))
-            it.value() = Json{{"type", "SecureString"}, {"encryptedValue", box.Seal(it.value().get<std::string>())}};
+            it.value() =
+                Json{{"type", "SecureString"}, {"encryptedValue", box.Seal(it.value().get<std::string>())}};
     return out;
 }
 
@@ -31,7 +32,8 @@ Result<Json> OpenRunParameters(const Json& stored, const SecretBox& box) {
         const Json& sealed = it.value()["encryptedValue"];
         if (!sealed.is_string())
             return MakeError(ErrorKind::kInternal, "store.run_secrets",
-                             "parameter '" + it.key() + "' has a malformed encrypted value", "SecretDecryptionFailed");
+                             "parameter '" + it.key() + "' has a malformed encrypted value",
+                             "SecretDecryptionFailed");
         auto plain = box.Open(sealed.get<std::string>());
         if (!plain.ok())
             return MakeError(ErrorKind::kInternal, "store.run_secrets",

@@ -4,8 +4,8 @@
 
 #include "core/ids.hpp"
 #include "core/model/secrets.hpp"
-#include "storage/run_secrets.hpp"
 #include "storage/migrations.hpp"
+#include "storage/run_secrets.hpp"
 
 namespace adxflow::storage {
 
@@ -30,7 +30,7 @@ struct Store::PooledConnection {
 
 // Borrows a reader connection; returns it to the pool on destruction.
 class Store::Lease {
-public:
+  public:
     Lease(Store* store, std::unique_ptr<PooledConnection> c) : store_(store), c_(std::move(c)) {}
     Lease(Lease&&) = default;
     ~Lease() {
@@ -41,14 +41,16 @@ public:
     }
     PooledConnection* operator->() { return c_.get(); }
 
-private:
+  private:
     Store* store_;
     std::unique_ptr<PooledConnection> c_;
 };
 
 namespace {
 
-std::string Now() { return FormatTimestamp(std::chrono::system_clock::now()); }
+std::string Now() {
+    return FormatTimestamp(std::chrono::system_clock::now());
+}
 
 std::optional<std::string> OptTime(const std::optional<TimePoint>& t) {
     if (!t) return std::nullopt;
@@ -67,7 +69,8 @@ Json ReadJson(const Statement& s, int col) {
 }
 
 constexpr const char* kRunColumns =
-    "seq, run_id, run_group_id, is_latest, pipeline_name, parameters, invoked_by, run_start, run_end, status, "
+    "seq, run_id, run_group_id, is_latest, pipeline_name, parameters, invoked_by, run_start, run_end, "
+    "status, "
     "message, last_updated, pipeline, cancel_requested";
 
 PipelineRun ReadRun(const Statement& s) {
@@ -162,7 +165,9 @@ Result<Store::Lease> Store::Reader() {
     return Lease(this, std::move(pc));
 }
 
-int Store::schema_version() const { return LatestSchemaVersion(); }
+int Store::schema_version() const {
+    return LatestSchemaVersion();
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Definitions
@@ -171,7 +176,8 @@ int Store::schema_version() const { return LatestSchemaVersion(); }
 Result<std::optional<StoredResource>> Store::GetResource(std::string_view kind, std::string_view name) {
     ADXFLOW_ASSIGN_OR_RETURN(auto r, Reader());
     ADXFLOW_ASSIGN_OR_RETURN(
-        Statement * s, r->Get("SELECT name, body, etag, updated_at FROM resources WHERE kind = ? AND name_key = ?"));
+        Statement * s,
+        r->Get("SELECT name, body, etag, updated_at FROM resources WHERE kind = ? AND name_key = ?"));
     s->Bind(1, kind).Bind(2, ToLower(name));
     ADXFLOW_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<StoredResource>();
@@ -183,7 +189,8 @@ Result<std::optional<StoredResource>> Store::GetResource(std::string_view kind, 
 Result<std::vector<StoredResource>> Store::ListResources(std::string_view kind) {
     ADXFLOW_ASSIGN_OR_RETURN(auto r, Reader());
     ADXFLOW_ASSIGN_OR_RETURN(
-        Statement * s, r->Get("SELECT name, body, etag, updated_at FROM resources WHERE kind = ? ORDER BY name_key"));
+        Statement * s,
+        r->Get("SELECT name, body, etag, updated_at FROM resources WHERE kind = ? ORDER BY name_key"));
     s->Bind(1, kind);
     std::vector<StoredResource> out;
     while (true) {
@@ -211,9 +218,10 @@ Result<StoredResource> Store::PutResource(std::string_view kind, std::string_vie
     }
     find->Reset();
     if (if_match && *if_match != "*" && (!exists || *if_match != current_etag))
-        return MakeError(ErrorKind::kConflict, "store.put_resource",
-                         "the etag in If-Match does not match the current version of '" + std::string(name) + "'",
-                         "PreconditionFailed");
+        return MakeError(
+            ErrorKind::kConflict, "store.put_resource",
+            "the etag in If-Match does not match the current version of '" + std::string(name) + "'",
+            "PreconditionFailed");
     if (if_match && *if_match == "*" && !exists)
         return MakeError(ErrorKind::kConflict, "store.put_resource",
                          "If-Match: * was given but '" + std::string(name) + "' does not exist",
@@ -226,11 +234,16 @@ Result<StoredResource> Store::PutResource(std::string_view kind, std::string_vie
     res.updated_at = Now();
     ADXFLOW_ASSIGN_OR_RETURN(
         Statement * up,
-        w.Get("INSERT INTO resources (kind, name_key, name, body, etag, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-              "ON CONFLICT (kind, name_key) DO UPDATE SET body = excluded.body, etag = excluded.etag, "
-              "updated_at = excluded.updated_at"));
-    up->Bind(1, kind).Bind(2, ToLower(name)).Bind(3, stored_name).Bind(4, res.body.dump()).Bind(5, res.etag).Bind(
-        6, res.updated_at);
+        w.Get(
+            "INSERT INTO resources (kind, name_key, name, body, etag, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (kind, name_key) DO UPDATE SET body = excluded.body, etag = excluded.etag, "
+            "updated_at = excluded.updated_at"));
+    up->Bind(1, kind)
+        .Bind(2, ToLower(name))
+        .Bind(3, stored_name)
+        .Bind(4, res.body.dump())
+        .Bind(5, res.etag)
+        .Bind(6, res.updated_at);
     ADXFLOW_TRY(up->Run());
     ADXFLOW_TRY(tx.Commit());
     return res;
@@ -238,7 +251,8 @@ Result<StoredResource> Store::PutResource(std::string_view kind, std::string_vie
 
 Result<bool> Store::DeleteResource(std::string_view kind, std::string_view name) {
     std::lock_guard<std::recursive_mutex> g(write_mu_);
-    ADXFLOW_ASSIGN_OR_RETURN(Statement * s, writer_->Get("DELETE FROM resources WHERE kind = ? AND name_key = ?"));
+    ADXFLOW_ASSIGN_OR_RETURN(Statement * s,
+                             writer_->Get("DELETE FROM resources WHERE kind = ? AND name_key = ?"));
     s->Bind(1, kind).Bind(2, ToLower(name));
     ADXFLOW_TRY(s->Run());
     return sqlite3_changes(writer_->conn.raw()) > 0;
@@ -255,7 +269,8 @@ Result<Json> Store::GetGlobalParameters() {
 
 Status Store::PutGlobalParameters(const Json& parameters) {
     std::lock_guard<std::recursive_mutex> g(write_mu_);
-    ADXFLOW_ASSIGN_OR_RETURN(Statement * s, writer_->Get("UPDATE factory SET global_parameters = ? WHERE id = 1"));
+    ADXFLOW_ASSIGN_OR_RETURN(Statement * s,
+                             writer_->Get("UPDATE factory SET global_parameters = ? WHERE id = 1"));
     s->Bind(1, parameters.dump());
     return s->Run();
 }
@@ -277,23 +292,25 @@ Status Store::InsertPipelineRun(PipelineRun& run) {
     // A recovery rerun joins an existing group and becomes its latest member. A run that starts its own group
     // (the common case) has nobody to demote.
     if (run.run_group_id != run.run_id) {
-        ADXFLOW_ASSIGN_OR_RETURN(Statement * demote,
-                                 w.Get("UPDATE pipeline_runs SET is_latest = 0 WHERE run_group_id = ? AND is_latest = 1"));
+        ADXFLOW_ASSIGN_OR_RETURN(
+            Statement * demote,
+            w.Get("UPDATE pipeline_runs SET is_latest = 0 WHERE run_group_id = ? AND is_latest = 1"));
         demote->Bind(1, run.run_group_id);
         ADXFLOW_TRY(demote->Run());
     }
     ADXFLOW_ASSIGN_OR_RETURN(
-        Statement * s,
-        w.Get("INSERT INTO pipeline_runs (run_id, run_group_id, is_latest, pipeline_name, parameters, invoked_by, "
-              "run_start, run_end, status, message, last_updated, pipeline, cancel_requested) "
-              "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        Statement * s, w.Get("INSERT INTO pipeline_runs (run_id, run_group_id, is_latest, pipeline_name, "
+                             "parameters, invoked_by, "
+                             "run_start, run_end, status, message, last_updated, pipeline, cancel_requested) "
+                             "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     Json stored_parameters = run.parameters;
     Json stored_pipeline = run.pipeline;
     if (box_) {
         const SecretBox& box = *box_;
         stored_parameters = SealRunParameters(run.pipeline, run.parameters, box);
-        ADXFLOW_ASSIGN_OR_RETURN(stored_pipeline,
-                                 model::SealSecrets(run.pipeline, [&box](std::string_view v) { return box.Seal(v); }, nullptr));
+        ADXFLOW_ASSIGN_OR_RETURN(
+            stored_pipeline, model::SealSecrets(
+                                 run.pipeline, [&box](std::string_view v) { return box.Seal(v); }, nullptr));
         if (auto secrets = model::SecureParameterValues(run.pipeline, run.parameters); !secrets.empty()) {
             std::lock_guard sg(secrets_mu_);
             run_secrets_[run.run_id] = std::move(secrets);
@@ -355,7 +372,9 @@ Status Store::UpdatePipelineRun(const PipelineRun& run) {
     return Ok();
 }
 
-void Store::ProtectRunSecrets(const SecretBox& box) { box_ = box; }
+void Store::ProtectRunSecrets(const SecretBox& box) {
+    box_ = box;
+}
 
 std::vector<std::string> Store::SecretsOf(const std::string& run_id) {
     std::lock_guard sg(secrets_mu_);
@@ -367,8 +386,8 @@ Status Store::OpenRun(PipelineRun& run, bool remember_secrets) {
     if (!box_) return Ok();
     const SecretBox& box = *box_;
     ADXFLOW_ASSIGN_OR_RETURN(run.parameters, OpenRunParameters(run.parameters, box));
-    ADXFLOW_ASSIGN_OR_RETURN(run.pipeline,
-                             model::OpenSecrets(run.pipeline, [&box](std::string_view v) { return box.Open(v); }));
+    ADXFLOW_ASSIGN_OR_RETURN(
+        run.pipeline, model::OpenSecrets(run.pipeline, [&box](std::string_view v) { return box.Open(v); }));
     if (remember_secrets) {
         if (auto secrets = model::SecureParameterValues(run.pipeline, run.parameters); !secrets.empty()) {
             std::lock_guard sg(secrets_mu_);
@@ -380,8 +399,8 @@ Status Store::OpenRun(PipelineRun& run, bool remember_secrets) {
 
 Result<std::optional<PipelineRun>> Store::GetPipelineRun(const std::string& run_id) {
     ADXFLOW_ASSIGN_OR_RETURN(auto r, Reader());
-    ADXFLOW_ASSIGN_OR_RETURN(Statement * s, r->Get(std::string("SELECT ") + kRunColumns +
-                                                   " FROM pipeline_runs WHERE run_id = ?"));
+    ADXFLOW_ASSIGN_OR_RETURN(
+        Statement * s, r->Get(std::string("SELECT ") + kRunColumns + " FROM pipeline_runs WHERE run_id = ?"));
     s->Bind(1, run_id);
     ADXFLOW_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<PipelineRun>();
@@ -393,10 +412,10 @@ Result<std::optional<PipelineRun>> Store::GetPipelineRun(const std::string& run_
 
 Result<std::vector<PipelineRun>> Store::LoadUnfinishedRuns() {
     ADXFLOW_ASSIGN_OR_RETURN(auto r, Reader());
-    ADXFLOW_ASSIGN_OR_RETURN(Statement * s,
-                             r->Get(std::string("SELECT ") + kRunColumns +
-                                    " FROM pipeline_runs WHERE status IN ('Queued', 'InProgress', 'Canceling') "
-                                    "ORDER BY seq"));
+    ADXFLOW_ASSIGN_OR_RETURN(
+        Statement * s, r->Get(std::string("SELECT ") + kRunColumns +
+                              " FROM pipeline_runs WHERE status IN ('Queued', 'InProgress', 'Canceling') "
+                              "ORDER BY seq"));
     std::vector<PipelineRun> out;
     while (true) {
         ADXFLOW_ASSIGN_OR_RETURN(bool row, s->Step());
@@ -404,17 +423,17 @@ Result<std::vector<PipelineRun>> Store::LoadUnfinishedRuns() {
         out.push_back(ReadRun(*s));
     }
     s->Reset();
-    // The engine resumes these runs: it needs their plaintext parameters, and their later writes are scrubbed.
+    // The engine resumes these runs: it needs their plaintext parameters, and their later writes are
+    // scrubbed.
     for (auto& run : out) ADXFLOW_TRY(OpenRun(run, true));
     return out;
 }
 
 Status Store::InsertActivityRun(const ActivityRun& run) {
     std::lock_guard<std::recursive_mutex> g(write_mu_);
-    ADXFLOW_ASSIGN_OR_RETURN(
-        Statement * s,
-        writer_->Get(std::string("INSERT INTO activity_runs (") + kActivityColumns +
-                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    ADXFLOW_ASSIGN_OR_RETURN(Statement * s,
+                             writer_->Get(std::string("INSERT INTO activity_runs (") + kActivityColumns +
+                                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     BindActivity(*s, Scrubbed(run));
     return s->Run();
 }
@@ -433,10 +452,11 @@ Status Store::UpdateActivityRun(const ActivityRun& run) {
     std::lock_guard<std::recursive_mutex> g(write_mu_);
     ADXFLOW_ASSIGN_OR_RETURN(
         Statement * s,
-        writer_->Get("UPDATE activity_runs SET activity_run_id = ?1, run_id = ?2, pipeline_name = ?3, "
-                     "activity_name = ?4, activity_type = ?5, status = ?6, attempt = ?7, start_time = ?8, "
-                     "end_time = ?9, not_before = ?10, input = ?11, output = ?12, error = ?13, checkpoint = ?14, "
-                     "linked_service_name = ?15, last_updated = ?16 WHERE activity_run_id = ?1"));
+        writer_->Get(
+            "UPDATE activity_runs SET activity_run_id = ?1, run_id = ?2, pipeline_name = ?3, "
+            "activity_name = ?4, activity_type = ?5, status = ?6, attempt = ?7, start_time = ?8, "
+            "end_time = ?9, not_before = ?10, input = ?11, output = ?12, error = ?13, checkpoint = ?14, "
+            "linked_service_name = ?15, last_updated = ?16 WHERE activity_run_id = ?1"));
     BindActivity(*s, Scrubbed(run));
     return s->Run();
 }
@@ -482,7 +502,8 @@ Result<std::vector<std::string>> AppendConditions(std::string& sql, const engine
     std::vector<std::string> binds;
     for (const auto& c : filter.conditions) {
         if (IEquals(c.operand, "LatestOnly")) {
-            if (!activity_table && !c.values.empty() && IEquals(c.values[0], "true")) sql += " AND is_latest = 1";
+            if (!activity_table && !c.values.empty() && IEquals(c.values[0], "true"))
+                sql += " AND is_latest = 1";
             continue;
         }
         std::string col = RunColumn(c.operand);
@@ -522,15 +543,15 @@ Result<engine::RunPage> Store::QueryPipelineRuns(const engine::RunFilter& filter
     ADXFLOW_ASSIGN_OR_RETURN(auto binds, AppendConditions(sql, filter, false));
     std::string order = RunColumn(filter.order_by);
     if (order.empty() || order == "activity_name" || order == "activity_type")
-        return MakeError(ErrorKind::kInvalidInput, "query.order", "unsupported orderBy '" + filter.order_by + "'",
-                         "BadRequest", "orderBy");
+        return MakeError(ErrorKind::kInvalidInput, "query.order",
+                         "unsupported orderBy '" + filter.order_by + "'", "BadRequest", "orderBy");
     size_t offset = 0;
     if (!filter.continuation.empty()) {
         try {
             offset = std::stoul(filter.continuation);
         } catch (...) {
-            return MakeError(ErrorKind::kInvalidInput, "query.page", "invalid continuationToken", "BadRequest",
-                             "continuationToken");
+            return MakeError(ErrorKind::kInvalidInput, "query.page", "invalid continuationToken",
+                             "BadRequest", "continuationToken");
         }
     }
     sql += " ORDER BY " + order + (filter.descending ? " DESC" : " ASC") + ", seq" +
@@ -559,7 +580,7 @@ Result<engine::RunPage> Store::QueryPipelineRuns(const engine::RunFilter& filter
 }
 
 Result<std::vector<ActivityRun>> Store::QueryActivityRuns(const std::string& run_id,
-                                                         const engine::RunFilter& filter) {
+                                                          const engine::RunFilter& filter) {
     std::string sql = std::string("SELECT ") + kActivityColumns +
                       " FROM activity_runs WHERE run_id = ? AND last_updated >= ? AND last_updated <= ?";
     ADXFLOW_ASSIGN_OR_RETURN(auto binds, AppendConditions(sql, filter, true));

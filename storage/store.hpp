@@ -25,7 +25,7 @@ struct StoredResource {
 };
 
 class Store final : public engine::RunRepository {
-public:
+  public:
     static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& path);
     ~Store() override;
 
@@ -55,7 +55,7 @@ public:
     Result<engine::RunPage> QueryPipelineRuns(const engine::RunFilter& filter);
     // Activity runs of one pipeline run, filtered (ActivityName, ActivityType, Status) and ordered.
     Result<std::vector<engine::ActivityRun>> QueryActivityRuns(const std::string& run_id,
-                                                                const engine::RunFilter& filter);
+                                                               const engine::RunFilter& filter);
 
     int schema_version() const;
 
@@ -64,7 +64,7 @@ public:
     // tests of the engine), parameters are stored as given.
     void ProtectRunSecrets(const SecretBox& box);
 
-private:
+  private:
     struct PooledConnection;
     class Lease;
     explicit Store(std::filesystem::path path);
@@ -81,7 +81,8 @@ private:
     engine::ActivityRun Scrubbed(const engine::ActivityRun& run);  // the record with the run's secrets masked
     std::optional<SecretBox> box_;
     std::mutex secrets_mu_;
-    std::map<std::string, std::vector<std::string>> run_secrets_;  // run id -> plaintexts, unfinished runs only
+    std::map<std::string, std::vector<std::string>>
+        run_secrets_;  // run id -> plaintexts, unfinished runs only
     std::mutex readers_mu_;
     std::vector<std::unique_ptr<PooledConnection>> idle_readers_;
 };

@@ -22,16 +22,26 @@ Json EmptyError(const std::string& target) {
 std::string ErrorCodeFor(const Error& e) {
     if (!e.code.empty()) return e.code;
     switch (e.kind) {
-        case ErrorKind::kTimeout: return "ActivityTimedOut";
-        case ErrorKind::kCancelled: return "ActivityCancelled";
-        case ErrorKind::kInvalidInput: return "InvalidInput";
-        case ErrorKind::kNotFound: return "NotFound";
-        case ErrorKind::kUnauthorized: return "Unauthorized";
-        case ErrorKind::kForbidden: return "Forbidden";
-        case ErrorKind::kTransient: return "TransientError";
-        case ErrorKind::kTooLarge: return "TooLarge";
-        case ErrorKind::kUnsupported: return "Unsupported";
-        default: return "InternalError";
+        case ErrorKind::kTimeout:
+            return "ActivityTimedOut";
+        case ErrorKind::kCancelled:
+            return "ActivityCancelled";
+        case ErrorKind::kInvalidInput:
+            return "InvalidInput";
+        case ErrorKind::kNotFound:
+            return "NotFound";
+        case ErrorKind::kUnauthorized:
+            return "Unauthorized";
+        case ErrorKind::kForbidden:
+            return "Forbidden";
+        case ErrorKind::kTransient:
+            return "TransientError";
+        case ErrorKind::kTooLarge:
+            return "TooLarge";
+        case ErrorKind::kUnsupported:
+            return "Unsupported";
+        default:
+            return "InternalError";
     }
 }
 
@@ -48,15 +58,21 @@ Json ErrorJson(const Error& e, const std::string& activity) {
 
 Condition ToCondition(model::DependencyCondition c) {
     switch (c) {
-        case model::DependencyCondition::kSucceeded: return Condition::kSucceeded;
-        case model::DependencyCondition::kFailed: return Condition::kFailed;
-        case model::DependencyCondition::kSkipped: return Condition::kSkipped;
-        case model::DependencyCondition::kCompleted: return Condition::kCompleted;
+        case model::DependencyCondition::kSucceeded:
+            return Condition::kSucceeded;
+        case model::DependencyCondition::kFailed:
+            return Condition::kFailed;
+        case model::DependencyCondition::kSkipped:
+            return Condition::kSkipped;
+        case model::DependencyCondition::kCompleted:
+            return Condition::kCompleted;
     }
     return Condition::kSucceeded;
 }
 
-Json SecurePlaceholder() { return {{"secure", true}}; }
+Json SecurePlaceholder() {
+    return {{"secure", true}};
+}
 
 }  // namespace
 
@@ -118,16 +134,22 @@ Engine::Engine(EngineOptions options, Clock& clock, RunRepository& runs, Definit
     executors_ = BuiltinExecutors();
 }
 
-Engine::~Engine() { Stop(); }
+Engine::~Engine() {
+    Stop();
+}
 
 std::set<std::string> Engine::ActivityTypes() const {
     // Executors are keyed lower-case; report ADF's spelling.
     std::set<std::string> out;
     for (const auto& [key, _] : executors_) {
-        if (key == "copy") out.insert("Copy");
-        else if (key == "lookup") out.insert("Lookup");
-        else if (key == "wait") out.insert("Wait");
-        else out.insert(key);
+        if (key == "copy")
+            out.insert("Copy");
+        else if (key == "lookup")
+            out.insert("Lookup");
+        else if (key == "wait")
+            out.insert("Wait");
+        else
+            out.insert(key);
     }
     return out;
 }
@@ -206,8 +228,8 @@ Result<PipelineRun> Engine::CreateRun(CreateRunRequest request) {
     run.pipeline_name = request.pipeline_name;
     run.pipeline = std::move(request.pipeline);
     const Json* declared = FindMember(run.pipeline, "parameters");
-    ADXFLOW_ASSIGN_OR_RETURN(run.parameters,
-                             model::BindParameters(declared ? *declared : Json::object(), request.parameters));
+    ADXFLOW_ASSIGN_OR_RETURN(
+        run.parameters, model::BindParameters(declared ? *declared : Json::object(), request.parameters));
     run.invoked_by = request.invoked_by.empty()
                          ? Json{{"id", NewUuid()}, {"name", "Manual"}, {"invokedByType", "Manual"}}
                          : request.invoked_by;
@@ -277,8 +299,10 @@ void Engine::Loop() {
         }
         // Finished runs are removed after processing so that Process never invalidates the iteration.
         for (auto it = active_.begin(); it != active_.end();) {
-            if (IsTerminalRunStatus(it->second->run.status)) it = active_.erase(it);
-            else ++it;
+            if (IsTerminalRunStatus(it->second->run.status))
+                it = active_.erase(it);
+            else
+                ++it;
         }
         if (!draining_) PromoteQueuedRuns();
         if (metrics_) {
@@ -294,7 +318,8 @@ void Engine::Loop() {
             // Stop once the attempts that were running have ended (and their runs were processed above, so
             // a run whose last activity finished during the drain is recorded as finished), or at the grace.
             if (running_attempts_ == 0 || std::chrono::steady_clock::now() >= *drain_deadline) break;
-            cv_.wait_until(lock, std::min(*drain_deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+            cv_.wait_until(lock, std::min(*drain_deadline,
+                                          std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
             continue;
         }
         TimePoint wake = timers_.empty() ? clock_.Now() + std::chrono::seconds(1) : timers_.begin()->first;
@@ -306,9 +331,11 @@ void Engine::Loop() {
     for (auto& [id, run] : active_)
         for (auto& [key, act] : run->activities)
             if (act.status == status::kInProgress)
-                act.token.Cancel(MakeError(ErrorKind::kCancelled, "engine.stop", "the daemon is shutting down"));
+                act.token.Cancel(
+                    MakeError(ErrorKind::kCancelled, "engine.stop", "the daemon is shutting down"));
     if (running_attempts_ > 0)
-        spdlog::warn("engine: interrupted {} running attempt(s); they resume after restart", running_attempts_);
+        spdlog::warn("engine: interrupted {} running attempt(s); they resume after restart",
+                     running_attempts_);
 }
 
 void Engine::Handle(Event& e) {
@@ -355,7 +382,8 @@ void Engine::Handle(Event& e) {
             ActivityState& act = act_it->second;
             if (act.record.activity_run_id != e.activity_run_id || act.status != status::kInProgress) break;
             if (draining_ && !e.result->output.ok() && e.result->output.error().op == "engine.stop") {
-                // Interrupted by shutdown: leave the attempt InProgress for recovery, but keep its checkpoint.
+                // Interrupted by shutdown: leave the attempt InProgress for recovery, but keep its
+                // checkpoint.
                 if (!e.checkpoint.is_null()) act.record.checkpoint = e.checkpoint;
                 break;
             }
@@ -363,7 +391,8 @@ void Engine::Handle(Event& e) {
             dirty_.insert(e.run_id);
             break;
         }
-        case Event::Type::kWake: break;
+        case Event::Type::kWake:
+            break;
     }
 }
 
@@ -399,7 +428,8 @@ void Engine::Process(RunState& run) {
     if (run.run.cancel_requested) {
         for (auto& [key, act] : run.activities) {
             if (act.status == status::kInProgress)
-                act.token.Cancel(MakeError(ErrorKind::kCancelled, "engine.cancel", "the pipeline run was cancelled"));
+                act.token.Cancel(
+                    MakeError(ErrorKind::kCancelled, "engine.cancel", "the pipeline run was cancelled"));
             if (act.status == status::kQueued) {  // a retry waiting for its interval
                 act.record.status = status::kCancelled;
                 act.record.end = now;
@@ -437,14 +467,16 @@ void Engine::Process(RunState& run) {
     }
     for (auto& [key, act] : run.activities) {
         if (act.status == status::kQueued && !draining_) {
-            if (!act.record.not_before || *act.record.not_before <= now) StartAttempt(run, act);
-            else AddTimer(*act.record.not_before, run.run.run_id);
+            if (!act.record.not_before || *act.record.not_before <= now)
+                StartAttempt(run, act);
+            else
+                AddTimer(*act.record.not_before, run.run.run_id);
         } else if (act.status == status::kInProgress && act.deadline) {
             if (*act.deadline <= now) {
-                act.token.Cancel(MakeError(ErrorKind::kTimeout, "activity.timeout",
-                                           "Activity '" + act.spec->name + "' timed out after " +
-                                               FormatTimespan(act.policy.timeout),
-                                           "ActivityTimedOut"));
+                act.token.Cancel(MakeError(
+                    ErrorKind::kTimeout, "activity.timeout",
+                    "Activity '" + act.spec->name + "' timed out after " + FormatTimespan(act.policy.timeout),
+                    "ActivityTimedOut"));
                 act.deadline.reset();
             } else {
                 AddTimer(*act.deadline, run.run.run_id);
@@ -470,8 +502,10 @@ expr::EvalContext Engine::BuildContext(const RunState& run) const {
         {"TriggerName", invoked.value("name", "Manual")},
         {"TriggerTime", FormatTimestamp(r.run_start.value_or(r.last_updated))},
         {"GroupId", r.run_group_id},
-        {"TriggeredByPipelineName", invoked.contains("pipelineName") ? invoked["pipelineName"] : Json(nullptr)},
-        {"TriggeredByPipelineRunId", invoked.contains("pipelineRunId") ? invoked["pipelineRunId"] : Json(nullptr)},
+        {"TriggeredByPipelineName",
+         invoked.contains("pipelineName") ? invoked["pipelineName"] : Json(nullptr)},
+        {"TriggeredByPipelineRunId",
+         invoked.contains("pipelineRunId") ? invoked["pipelineRunId"] : Json(nullptr)},
         {"parameters", r.parameters},
         {"globalParameters", run.global_parameters},
     };
@@ -517,13 +551,15 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
     expr::EvalContext ctx = BuildContext(run);
     // The policy may hold expressions; a bad one fails the activity without retries.
     auto evaluated_policy = expr::EvaluateTree(act.spec->policy, ctx);
-    Result<model::ActivityPolicy> policy =
-        evaluated_policy.ok() ? model::ResolvePolicy(*evaluated_policy) : Result<model::ActivityPolicy>(evaluated_policy.error());
+    Result<model::ActivityPolicy> policy = evaluated_policy.ok()
+                                               ? model::ResolvePolicy(*evaluated_policy)
+                                               : Result<model::ActivityPolicy>(evaluated_policy.error());
     if (act.has_record) {
         (void)runs_.UpdateActivityRun(act.record);
     } else {
         if (auto s = runs_.InsertActivityRun(act.record); !s.ok())
-            spdlog::error("run {}: cannot record activity {}: {}", run.run.run_id, act.spec->name, s.error().Describe());
+            spdlog::error("run {}: cannot record activity {}: {}", run.run.run_id, act.spec->name,
+                          s.error().Describe());
         act.has_record = true;
     }
     if (!policy.ok()) {
@@ -541,12 +577,13 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
     if (executor_it == executors_.end()) {
         act.failures = 1 << 20;
         FailAttempt(run, act,
-                    MakeError(ErrorKind::kUnsupported, "activity", "activity type '" + act.spec->type +
-                                                                        "' is not supported by this daemon",
+                    MakeError(ErrorKind::kUnsupported, "activity",
+                              "activity type '" + act.spec->type + "' is not supported by this daemon",
                               "UnsupportedActivityType"));
         return;
     }
-    spdlog::info("run {} activity={} attempt={} started", run.run.run_id, act.spec->name, act.record.attempt + 1);
+    spdlog::info("run {} activity={} attempt={} started", run.run.run_id, act.spec->name,
+                 act.record.attempt + 1);
 
     auto task = std::make_shared<ActivityTask>();
     task->run_id = run.run.run_id;
@@ -564,7 +601,8 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
     task->op.activity_name = act.spec->name;
     task->services = &services_;
     auto last_checkpoint = std::make_shared<Json>(act.record.checkpoint);
-    task->save_checkpoint = [this, id = act.record.activity_run_id, last_checkpoint](const Json& cp) -> Status {
+    task->save_checkpoint = [this, id = act.record.activity_run_id,
+                             last_checkpoint](const Json& cp) -> Status {
         ADXFLOW_TRY(runs_.SaveCheckpoint(id, cp));
         *last_checkpoint = cp;
         return Ok();
@@ -624,8 +662,8 @@ void Engine::FailAttempt(RunState& run, ActivityState& act, const Error& error) 
     if (act.record.output.is_null()) act.record.output = Json::object();
     (void)runs_.UpdateActivityRun(act.record);
     ++act.failures;
-    spdlog::warn("run {} activity={} attempt={} failed: {}", run.run.run_id, act.spec->name, act.record.attempt + 1,
-                 model::ScrubSecrets(error.Describe(), run.secrets));
+    spdlog::warn("run {} activity={} attempt={} failed: {}", run.run.run_id, act.spec->name,
+                 act.record.attempt + 1, model::ScrubSecrets(error.Describe(), run.secrets));
     if (act.failures <= act.policy.retry && !run.run.cancel_requested) {
         // ADF records every attempt as its own activity run; the next one waits retryIntervalInSeconds and
         // starts from the checkpoint the failed attempt left.
@@ -657,8 +695,9 @@ void Engine::FailAttempt(RunState& run, ActivityState& act, const Error& error) 
 void Engine::FinishActivity(RunState& run, ActivityState& act, const std::string& final_status) {
     act.status = final_status;
     if (metrics_ && act.record.start && act.record.end)
-        metrics_->ActivityRunFinished(act.spec->type, final_status,
-                                      std::chrono::duration<double>(*act.record.end - *act.record.start).count());
+        metrics_->ActivityRunFinished(
+            act.spec->type, final_status,
+            std::chrono::duration<double>(*act.record.end - *act.record.start).count());
     spdlog::info("run {} activity={} attempt={} {}", run.run.run_id, act.spec->name, act.record.attempt + 1,
                  final_status);
     dirty_.insert(run.run.run_id);
@@ -694,7 +733,9 @@ void Engine::Finalize(RunState& run) {
     spdlog::info("run {} pipeline={} {}", run.run.run_id, run.run.pipeline_name, run.run.status);
 }
 
-void Engine::AddTimer(TimePoint when, const std::string& run_id) { timers_.emplace(when, run_id); }
+void Engine::AddTimer(TimePoint when, const std::string& run_id) {
+    timers_.emplace(when, run_id);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Recovery
@@ -762,12 +803,13 @@ Status Engine::Recover() {
             act.record.status = status::kFailed;
             act.record.end = now;
             act.record.last_updated = now;
-            act.record.error = {{"errorCode", kDaemonRestart},
-                                {"message",
-                                 "adxflowd stopped while this attempt was running; the activity is resumed from "
-                                 "its last checkpoint"},
-                                {"failureType", "SystemError"},
-                                {"target", act.spec->name}};
+            act.record.error = {
+                {"errorCode", kDaemonRestart},
+                {"message",
+                 "adxflowd stopped while this attempt was running; the activity is resumed from "
+                 "its last checkpoint"},
+                {"failureType", "SystemError"},
+                {"target", act.spec->name}};
             if (act.record.output.is_null()) act.record.output = Json::object();
             ADXFLOW_TRY(runs_.UpdateActivityRun(act.record));
             ActivityRun next;

@@ -12,10 +12,14 @@ namespace {
 
 bool Satisfies(std::string_view status, Condition c) {
     switch (c) {
-        case Condition::kSucceeded: return status == "Succeeded";
-        case Condition::kFailed: return status == "Failed";
-        case Condition::kSkipped: return status == "Skipped";
-        case Condition::kCompleted: return status == "Succeeded" || status == "Failed";
+        case Condition::kSucceeded:
+            return status == "Succeeded";
+        case Condition::kFailed:
+            return status == "Failed";
+        case Condition::kSkipped:
+            return status == "Skipped";
+        case Condition::kCompleted:
+            return status == "Succeeded" || status == "Failed";
     }
     return false;
 }
@@ -67,9 +71,10 @@ LeafVerdict EvaluateLeafRule(const std::vector<Node>& nodes, const StatusLookup&
     // culprits in definition order, as they read in the pipeline JSON.
     std::map<std::string, size_t> position;
     for (size_t i = 0; i < nodes.size(); ++i) position[ToLower(nodes[i].name)] = i;
-    std::sort(verdict.failed.begin(), verdict.failed.end(), [&position](const std::string& a, const std::string& b) {
-        return position[ToLower(a)] < position[ToLower(b)];
-    });
+    std::sort(verdict.failed.begin(), verdict.failed.end(),
+              [&position](const std::string& a, const std::string& b) {
+                  return position[ToLower(a)] < position[ToLower(b)];
+              });
     return verdict;
 }
 

@@ -221,7 +221,6 @@ Result<Json> OpenSecrets(const Json& stored,
     return Open(stored, decrypt, "");
 }
 
-
 bool IsSecureParameter(const Json& pipeline, const std::string& name) {
     const Json* declared = FindMember(pipeline, "parameters");
     if (!declared || !declared->is_object()) return false;
@@ -235,8 +234,10 @@ std::vector<std::string> SecureParameterValues(const Json& pipeline, const Json&
     std::vector<std::string> out;
     if (!parameters.is_object()) return out;
     for (auto it = parameters.begin(); it != parameters.end(); ++it)
-        if (it.value().is_string() && IsSecureParameter(pipeline, it.key())) out.push_back(it.value().get<std::string>());
-    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+        if (it.value().is_string() && IsSecureParameter(pipeline, it.key()))
+            out.push_back(it.value().get<std::string>());
+    std::sort(out.begin(), out.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
     return out;
 }
 

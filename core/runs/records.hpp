@@ -57,8 +57,8 @@ struct ActivityRun {
     std::optional<TimePoint> not_before;  // a queued retry waits until then
     Json input = nullptr;
     Json output = nullptr;
-    Json error = nullptr;        // {"errorCode","message","failureType","target"}
-    Json checkpoint = nullptr;   // opaque sink checkpoint of the last committed chunk
+    Json error = nullptr;       // {"errorCode","message","failureType","target"}
+    Json checkpoint = nullptr;  // opaque sink checkpoint of the last committed chunk
     std::string linked_service_name;
     TimePoint last_updated{};
 
@@ -88,7 +88,7 @@ struct RunPage {
 
 // Durable run state. Implementations must be safe to call from several threads.
 class RunRepository {
-public:
+  public:
     virtual ~RunRepository() = default;
     virtual Status InsertPipelineRun(PipelineRun& run) = 0;  // assigns run.sequence
     virtual Status UpdatePipelineRun(const PipelineRun& run) = 0;
@@ -110,7 +110,7 @@ public:
 
 // Resource definitions as the engine needs them at activity start: secrets already decrypted.
 class DefinitionSource {
-public:
+  public:
     virtual ~DefinitionSource() = default;
     // The resource's "properties" object; kNotFound naming kind and name when absent.
     virtual Result<Json> GetLinkedService(const std::string& name) = 0;

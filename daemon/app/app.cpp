@@ -37,9 +37,12 @@ void ConfigureLogging(const std::string& level) {
     spdlog::flush_on(spdlog::level::info);
 }
 
-Daemon::Daemon(config::Settings settings) : settings_(std::move(settings)), parts_(std::make_unique<Parts>()) {}
+Daemon::Daemon(config::Settings settings)
+    : settings_(std::move(settings)), parts_(std::make_unique<Parts>()) {}
 
-Daemon::~Daemon() { Stop(); }
+Daemon::~Daemon() {
+    Stop();
+}
 
 Status Daemon::Start() {
     auto& p = *parts_;
@@ -52,8 +55,9 @@ Status Daemon::Start() {
     for (const auto& root : settings_.file_roots) {
         auto canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(root), ec);
         if (ec || !std::filesystem::is_directory(canonical))
-            return MakeError(ErrorKind::kInvalidInput, "daemon.start",
-                             "file root " + root.string() + " is not an existing folder (file_roots / --file-root)");
+            return MakeError(
+                ErrorKind::kInvalidInput, "daemon.start",
+                "file root " + root.string() + " is not an existing folder (file_roots / --file-root)");
         env.file_roots.push_back(canonical);
     }
 
@@ -70,8 +74,8 @@ Status Daemon::Start() {
     eo.max_concurrent_runs = static_cast<size_t>(settings_.max_concurrent_runs);
     eo.shutdown_grace = std::chrono::seconds(settings_.shutdown_grace_secs);
     eo.default_chunk_rows = static_cast<size_t>(settings_.copy_chunk_rows);
-    p.engine = std::make_unique<engine::Engine>(eo, SystemClock::Instance(), *p.store, *p.definitions, p.connectors,
-                                                env, &p.metrics);
+    p.engine = std::make_unique<engine::Engine>(eo, SystemClock::Instance(), *p.store, *p.definitions,
+                                                p.connectors, env, &p.metrics);
     ADXFLOW_TRY(p.engine->Start());
 
     api::FactoryApiDeps deps;
@@ -83,7 +87,9 @@ Status Daemon::Start() {
     deps.metrics = &p.metrics;
     deps.ready = [&p] { return p.ready.load(); };
     const ConnectorRegistry* registry = &p.connectors;
-    deps.catalog.linked_service = [registry](std::string_view t) { return registry->KnowsLinkedServiceType(t); };
+    deps.catalog.linked_service = [registry](std::string_view t) {
+        return registry->KnowsLinkedServiceType(t);
+    };
     deps.catalog.dataset = [registry](std::string_view t) { return registry->KnowsDatasetType(t); };
     deps.catalog.copy_source = [registry](std::string_view t) { return registry->KnowsSourceType(t); };
     deps.catalog.copy_sink = [registry](std::string_view t) { return registry->KnowsSinkType(t); };
@@ -100,9 +106,9 @@ Status Daemon::Start() {
     p.server = std::make_unique<api::HttpServer>(so, [api](const api::Request& r) { return api->Handle(r); });
     ADXFLOW_TRY(p.server->Start());
     p.ready = true;
-    spdlog::info("adxflowd ready: factory={} listen={}:{} database={} workers={} file_roots={}", settings_.factory_name,
-                 so.host, p.server->port(), settings_.database_path.string(), settings_.workers,
-                 settings_.file_roots.size());
+    spdlog::info("adxflowd ready: factory={} listen={}:{} database={} workers={} file_roots={}",
+                 settings_.factory_name, so.host, p.server->port(), settings_.database_path.string(),
+                 settings_.workers, settings_.file_roots.size());
     return Ok();
 }
 
@@ -119,9 +125,13 @@ void Daemon::Stop() {
     p.store.reset();
 }
 
-int Daemon::port() const { return parts_->server ? parts_->server->port() : 0; }
+int Daemon::port() const {
+    return parts_->server ? parts_->server->port() : 0;
+}
 
-api::Response Daemon::Call(const api::Request& request) { return parts_->api->Handle(request); }
+api::Response Daemon::Call(const api::Request& request) {
+    return parts_->api->Handle(request);
+}
 
 int RunUntilSignalled(const config::Settings& settings) {
     // Block the signals before any thread starts so that every thread inherits the mask and only the

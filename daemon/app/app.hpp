@@ -12,7 +12,7 @@
 namespace adxflow::app {
 
 class Daemon {
-public:
+  public:
     explicit Daemon(config::Settings settings);
     ~Daemon();
     Status Start();
@@ -21,7 +21,7 @@ public:
     // The API handler itself, for in-process tests that need no socket.
     api::Response Call(const api::Request& request);
 
-private:
+  private:
     struct Parts;
     config::Settings settings_;
     std::unique_ptr<Parts> parts_;

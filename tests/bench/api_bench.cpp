@@ -61,12 +61,18 @@ Args ParseArgs(int argc, char** argv) {
             }
             return argv[++i];
         };
-        if (k == "--reps") a.reps = std::stoi(value());
-        else if (k == "--seconds") a.phase_seconds = std::stod(value());
-        else if (k == "--connections") a.connections = std::stoul(value());
-        else if (k == "--client-threads") a.client_threads = std::stoul(value());
-        else if (k == "--queued-runs") a.queued_runs = std::stoul(value());
-        else if (k == "--queue-clients") a.queue_clients = std::stoul(value());
+        if (k == "--reps")
+            a.reps = std::stoi(value());
+        else if (k == "--seconds")
+            a.phase_seconds = std::stod(value());
+        else if (k == "--connections")
+            a.connections = std::stoul(value());
+        else if (k == "--client-threads")
+            a.client_threads = std::stoul(value());
+        else if (k == "--queued-runs")
+            a.queued_runs = std::stoul(value());
+        else if (k == "--queue-clients")
+            a.queue_clients = std::stoul(value());
         else if (k == "--") {
             a.daemon_flags.assign(argv + i + 1, argv + argc);
             break;
@@ -92,14 +98,17 @@ double ProcessCpuSeconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-double Ms(WallClock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double Ms(WallClock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
 
 // One repetition's figures.
 struct Rep {
     double reference_reads = 0, daemon_reads = 0, creates = 0;
     double reference_read_p50_ms = 0, daemon_read_p50_ms = 0, create_p50_ms = 0, create_p99_ms = 0;
     double client_cpu_share = 0;  // generator CPU / wall time of the daemon read phase
-    double server_cpu_cores = 0;  // whole-process CPU / wall during the daemon read phase, minus the generator
+    double server_cpu_cores =
+        0;  // whole-process CPU / wall during the daemon read phase, minus the generator
     double create_backlog_s = 0;  // after the createRun phase, until every run finished
     double queue_rate = 0;        // createRun/s while queueing the latency batch
     double run_start_p50 = 0, act_start_p50 = 0, act_start_p95 = 0, act_start_p99 = 0;
@@ -110,19 +119,24 @@ struct Rep {
 };
 
 class Bench {
-public:
+  public:
     Bench(const Args& args, DaemonUnderTest& daemon) : args_(args), daemon_(daemon) {}
 
     void Setup() {
         Reply put = daemon_.Call(
             "PUT", "/pipelines/P",
             R"({"properties":{"activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":0}}]}})");
-        if (put.status != 200) Fail("PUT pipelines/P answered " + std::to_string(put.status) + ": " + put.body);
+        if (put.status != 200)
+            Fail("PUT pipelines/P answered " + std::to_string(put.status) + ": " + put.body);
         create_target_ = daemon_.Target("/pipelines/P/createRun");
         // Runs to read back: created like any others, then finished so that reads see complete records.
         std::vector<std::string> ids(args_.seed_runs);
-        auto r = Load(8, args_.seed_runs, [&](uint64_t) { return LoadRequest{"POST", create_target_, "{}"}; },
-                      [&](const LoadResponse& x) { ids[x.sequence] = RunIdOf(x); });
+        auto r = Load(
+            8, args_.seed_runs,
+            [&](uint64_t) {
+                return LoadRequest{"POST", create_target_, "{}"};
+            },
+            [&](const LoadResponse& x) { ids[x.sequence] = RunIdOf(x); });
         if (r.failed) Fail("seeding runs failed: " + r.first_failure);
         Idle();
         for (const auto& id : ids) read_targets_.push_back(daemon_.Target("/pipelineruns/" + id));
@@ -174,7 +188,7 @@ public:
         return rep;
     }
 
-private:
+  private:
     [[noreturn]] static void Fail(const std::string& what) {
         std::fprintf(stderr, "api_bench: %s\n", what.c_str());
         std::exit(2);
@@ -183,7 +197,8 @@ private:
     static std::string RunIdOf(const LoadResponse& r) {
         if (r.status != 200 || !r.body) return {};
         auto j = Json::parse(*r.body, nullptr, false);
-        return j.is_object() && j.contains("runId") && j["runId"].is_string() ? j["runId"].get<std::string>() : "";
+        return j.is_object() && j.contains("runId") && j["runId"].is_string() ? j["runId"].get<std::string>()
+                                                                              : "";
     }
 
     LoadResult Load(size_t connections, std::optional<uint64_t> total, const RequestFactory& make,
@@ -193,19 +208,25 @@ private:
         o.connections = connections;
         o.threads = args_.client_threads;
         o.total_requests = total;
-        o.duration = total ? milliseconds(120000) : milliseconds(static_cast<int64_t>(args_.phase_seconds * 1000));
+        o.duration =
+            total ? milliseconds(120000) : milliseconds(static_cast<int64_t>(args_.phase_seconds * 1000));
         return RunLoad(o, make, sink);
     }
 
     // GET pipelineruns/{id} round-robin over the seeded runs; the reference gets the very same requests.
     LoadResult Reads(int port) {
-        return Load(args_.connections, std::nullopt,
-                    [this](uint64_t seq) { return LoadRequest{"GET", read_targets_[seq % read_targets_.size()], {}}; },
-                    {}, port);
+        return Load(
+            args_.connections, std::nullopt,
+            [this](uint64_t seq) {
+                return LoadRequest{"GET", read_targets_[seq % read_targets_.size()], {}};
+            },
+            {}, port);
     }
 
     LoadResult Creates() {
-        return Load(args_.connections, std::nullopt, [this](uint64_t) { return LoadRequest{"POST", create_target_, "{}"}; });
+        return Load(args_.connections, std::nullopt, [this](uint64_t) {
+            return LoadRequest{"POST", create_target_, "{}"};
+        });
     }
 
     double Idle() {
@@ -220,12 +241,15 @@ private:
         const size_t n = args_.queued_runs;
         std::vector<WallClock::time_point> sent(n);
         std::vector<std::string> ids(n);
-        LoadResult queued = Load(args_.queue_clients, n,
-                                 [this](uint64_t) { return LoadRequest{"POST", create_target_, "{}"}; },
-                                 [&](const LoadResponse& r) {
-                                     sent[r.sequence] = r.sent_wall;
-                                     ids[r.sequence] = RunIdOf(r);
-                                 });
+        LoadResult queued = Load(
+            args_.queue_clients, n,
+            [this](uint64_t) {
+                return LoadRequest{"POST", create_target_, "{}"};
+            },
+            [&](const LoadResponse& r) {
+                sent[r.sequence] = r.sent_wall;
+                ids[r.sequence] = RunIdOf(r);
+            });
         rep.failures += queued.failed;
         rep.queue_rate = queued.rate();
         Idle();
@@ -233,19 +257,26 @@ private:
         std::vector<std::optional<TimePoint>> run_start(n), run_end(n), act_start(n);
         std::vector<std::string> status(n);
         auto read_runs = Load(
-            8, n, [&](uint64_t i) { return LoadRequest{"GET", daemon_.Target("/pipelineruns/" + ids[i]), {}}; },
+            8, n,
+            [&](uint64_t i) {
+                return LoadRequest{"GET", daemon_.Target("/pipelineruns/" + ids[i]), {}};
+            },
             [&](const LoadResponse& r) {
                 auto j = Json::parse(r.body ? *r.body : "", nullptr, false);
                 if (!j.is_object()) return;
-                if (j.value("runStart", Json()).is_string()) run_start[r.sequence] = ParseTimestamp(j["runStart"].get<std::string>());
-                if (j.value("runEnd", Json()).is_string()) run_end[r.sequence] = ParseTimestamp(j["runEnd"].get<std::string>());
+                if (j.value("runStart", Json()).is_string())
+                    run_start[r.sequence] = ParseTimestamp(j["runStart"].get<std::string>());
+                if (j.value("runEnd", Json()).is_string())
+                    run_end[r.sequence] = ParseTimestamp(j["runEnd"].get<std::string>());
                 status[r.sequence] = j.value("status", "");
             });
-        const std::string window = R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"2100-01-01T00:00:00Z"})";
+        const std::string window =
+            R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"2100-01-01T00:00:00Z"})";
         auto read_activities = Load(
             8, n,
             [&](uint64_t i) {
-                return LoadRequest{"POST", daemon_.Target("/pipelineruns/" + ids[i] + "/queryActivityruns"), window};
+                return LoadRequest{"POST", daemon_.Target("/pipelineruns/" + ids[i] + "/queryActivityruns"),
+                                   window};
             },
             [&](const LoadResponse& r) {
                 auto j = Json::parse(r.body ? *r.body : "", nullptr, false);
@@ -255,7 +286,8 @@ private:
                     act_start[r.sequence] = ParseTimestamp(first["activityRunStart"].get<std::string>());
             });
         if (read_runs.failed || read_activities.failed)
-            Fail("reading the queued runs back failed: " + read_runs.first_failure + read_activities.first_failure);
+            Fail("reading the queued runs back failed: " + read_runs.first_failure +
+                 read_activities.first_failure);
 
         std::vector<double> run_ms, act_ms;
         WallClock::time_point first_sent = WallClock::time_point::max(), last_end{};
@@ -314,8 +346,8 @@ int Report(const std::vector<Rep>& reps, const Args& args, size_t body_bytes) {
     auto creates_vs_ref = Over(reps, [](const Rep& r) { return r.creates / r.reference_reads; });
     auto act_p50 = Over(reps, [](const Rep& r) { return r.act_start_p50; });
 
-    std::printf("\n%-38s %10s %10s %10s  %-6s %-12s %s\n", "figure", "median", "min", "max", "unit", "vs ceiling",
-                "vs goal");
+    std::printf("\n%-38s %10s %10s %10s  %-6s %-12s %s\n", "figure", "median", "min", "max", "unit",
+                "vs ceiling", "vs goal");
     std::printf("%s\n", std::string(112, '-').c_str());
     Row("reference GET (ceiling)", ref, "req/s", "1.00x");
     Row("daemon GET pipelineruns/{id}", reads, "req/s", Ratio(reads_vs_ref.median),
@@ -329,12 +361,15 @@ int Report(const std::vector<Rep>& reps, const Args& args, size_t body_bytes) {
     Row("createRun-phase backlog drain", Over(reps, [](const Rep& r) { return r.create_backlog_s; }), "s");
     Row("queue burst createRun rate", Over(reps, [](const Rep& r) { return r.queue_rate; }), "req/s");
     Row("createRun -> runStart p50", Over(reps, [](const Rep& r) { return r.run_start_p50; }), "ms");
-    Row("createRun -> activity start p50", act_p50, "ms", "", Ratio(act_p50.median / kGoalStartP50Ms, " of 10 ms"));
+    Row("createRun -> activity start p50", act_p50, "ms", "",
+        Ratio(act_p50.median / kGoalStartP50Ms, " of 10 ms"));
     Row("createRun -> activity start p95", Over(reps, [](const Rep& r) { return r.act_start_p95; }), "ms");
     Row("createRun -> activity start p99", Over(reps, [](const Rep& r) { return r.act_start_p99; }), "ms");
     Row("queued runs -> all Succeeded", Over(reps, [](const Rep& r) { return r.all_succeeded_s; }), "s");
-    Row("generator CPU (daemon GET phase)", Over(reps, [](const Rep& r) { return r.client_cpu_share; }), "cores");
-    Row("daemon CPU (daemon GET phase)", Over(reps, [](const Rep& r) { return r.server_cpu_cores; }), "cores");
+    Row("generator CPU (daemon GET phase)", Over(reps, [](const Rep& r) { return r.client_cpu_share; }),
+        "cores");
+    Row("daemon CPU (daemon GET phase)", Over(reps, [](const Rep& r) { return r.server_cpu_cores; }),
+        "cores");
     std::printf("%s\n", std::string(112, '-').c_str());
 
     uint64_t failures = 0;
@@ -344,10 +379,11 @@ int Report(const std::vector<Rep>& reps, const Args& args, size_t body_bytes) {
         not_succeeded += r.not_succeeded;
         if (!r.first_failure.empty()) std::printf("first failed request: %s\n", r.first_failure.c_str());
     }
-    std::printf("failed requests: %llu; queued runs not Succeeded: %zu; response body %zu bytes; %zu connections, "
-                "%zu client thread(s), %zu queued runs from %zu clients\n",
-                static_cast<unsigned long long>(failures), not_succeeded, body_bytes, args.connections,
-                args.client_threads, args.queued_runs, args.queue_clients);
+    std::printf(
+        "failed requests: %llu; queued runs not Succeeded: %zu; response body %zu bytes; %zu connections, "
+        "%zu client thread(s), %zu queued runs from %zu clients\n",
+        static_cast<unsigned long long>(failures), not_succeeded, body_bytes, args.connections,
+        args.client_threads, args.queued_runs, args.queue_clients);
 
     bool all = failures == 0 && not_succeeded == 0;
     auto goal = [&all](const char* what, bool pass, const std::string& detail) {
@@ -374,8 +410,8 @@ int main(int argc, char** argv) {
     using namespace adxflow::bench;
     Args args = ParseArgs(argc, argv);
     const auto started = std::chrono::steady_clock::now();
-    std::printf("adxflow API benchmark: %d reps, %.1f s phases, %ld CPUs online, load average %s\n", args.reps,
-                args.phase_seconds, sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
+    std::printf("adxflow API benchmark: %d reps, %.1f s phases, %ld CPUs online, load average %s\n",
+                args.reps, args.phase_seconds, sysconf(_SC_NPROCESSORS_ONLN), LoadAverage().c_str());
     DaemonUnderTest daemon(args.daemon_flags);
     Bench bench(args, daemon);
     bench.Setup();
@@ -384,10 +420,11 @@ int main(int argc, char** argv) {
     for (int i = 0; i < args.reps; ++i) {
         reps.push_back(bench.RunOnce());
         const Rep& r = reps.back();
-        std::printf("rep %d: ref %.0f/s, GET %.0f/s, createRun %.0f/s, activity start p50 %.2f ms p99 %.2f ms, "
-                    "%zu runs done in %.2f s\n",
-                    i + 1, r.reference_reads, r.daemon_reads, r.creates, r.act_start_p50, r.act_start_p99,
-                    args.queued_runs - r.not_succeeded, r.all_succeeded_s);
+        std::printf(
+            "rep %d: ref %.0f/s, GET %.0f/s, createRun %.0f/s, activity start p50 %.2f ms p99 %.2f ms, "
+            "%zu runs done in %.2f s\n",
+            i + 1, r.reference_reads, r.daemon_reads, r.creates, r.act_start_p50, r.act_start_p99,
+            args.queued_runs - r.not_succeeded, r.all_succeeded_s);
         std::fflush(stdout);
     }
     int rc = Report(reps, args, bench.body_bytes());

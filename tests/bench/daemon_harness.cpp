@@ -29,10 +29,11 @@ namespace {
 
 }  // namespace
 
-DaemonUnderTest::DaemonUnderTest(const std::vector<std::string>& extra_flags) : impl_(std::make_unique<Impl>()) {
+DaemonUnderTest::DaemonUnderTest(const std::vector<std::string>& extra_flags)
+    : impl_(std::make_unique<Impl>()) {
     const int port = testing::FreeLoopbackPort();
-    std::vector<std::string> args = {"adxflowd", "--listen", "127.0.0.1:" + std::to_string(port), "--data-dir",
-                                     (impl_->dir / "data").string()};
+    std::vector<std::string> args = {"adxflowd", "--listen", "127.0.0.1:" + std::to_string(port),
+                                     "--data-dir", (impl_->dir / "data").string()};
     args.insert(args.end(), extra_flags.begin(), extra_flags.end());
     std::vector<const char*> argv;
     for (const auto& a : args) argv.push_back(a.c_str());
@@ -50,9 +51,10 @@ DaemonUnderTest::DaemonUnderTest(const std::vector<std::string>& extra_flags) : 
 
     impl_->daemon = std::make_unique<app::Daemon>(impl_->settings);
     if (auto s = impl_->daemon->Start(); !s.ok()) Die("daemon did not start: " + s.error().Describe());
-    prefix_ = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/bench/providers/"
-              "Microsoft.DataFactory/factories/" +
-              impl_->settings.factory_name;
+    prefix_ =
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/bench/providers/"
+        "Microsoft.DataFactory/factories/" +
+        impl_->settings.factory_name;
 }
 
 DaemonUnderTest::~DaemonUnderTest() {
@@ -61,14 +63,19 @@ DaemonUnderTest::~DaemonUnderTest() {
     spdlog::drop_all();
 }
 
-int DaemonUnderTest::port() const { return impl_->daemon->port(); }
-int DaemonUnderTest::http_threads() const { return impl_->settings.http_threads; }
+int DaemonUnderTest::port() const {
+    return impl_->daemon->port();
+}
+int DaemonUnderTest::http_threads() const {
+    return impl_->settings.http_threads;
+}
 
 std::string DaemonUnderTest::Target(const std::string& suffix) const {
     return prefix_ + suffix + "?api-version=2018-06-01";
 }
 
-Reply DaemonUnderTest::Call(const std::string& method, const std::string& suffix, const std::string& body) const {
+Reply DaemonUnderTest::Call(const std::string& method, const std::string& suffix,
+                            const std::string& body) const {
     LoadOptions o;
     o.port = port();
     o.connections = 1;

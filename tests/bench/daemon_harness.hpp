@@ -18,7 +18,7 @@ struct Reply {
 };
 
 class DaemonUnderTest {
-public:
+  public:
     // `extra_flags` are adxflowd flags (e.g. {"--workers", "4"}). Exits the process when start fails:
     // a benchmark without its subject has nothing to report.
     explicit DaemonUnderTest(const std::vector<std::string>& extra_flags);
@@ -35,7 +35,7 @@ public:
     // Polls until no run is Queued, InProgress or Canceling; returns the seconds waited (-1 on timeout).
     double WaitIdle(std::chrono::seconds timeout) const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string prefix_;

@@ -48,7 +48,7 @@ struct Shared {
 };
 
 class Connection {
-public:
+  public:
     Connection(net::io_context& ioc, Shared& shared, size_t index)
         : shared_(shared), index_(index), stream_(ioc) {}
 
@@ -97,13 +97,13 @@ public:
     std::vector<uint32_t> latencies_us;
     SteadyClock::time_point last_completion{};
 
-private:
+  private:
     void Record(int status) {
         const auto now = SteadyClock::now();
         const auto latency = now - sent_;
         last_completion = now;
-        latencies_us.push_back(static_cast<uint32_t>(
-            std::min<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(latency).count(), UINT32_MAX)));
+        latencies_us.push_back(static_cast<uint32_t>(std::min<int64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(latency).count(), UINT32_MAX)));
         if (status >= 200 && status < 300) {
             ++ok;
         } else {
@@ -148,7 +148,8 @@ private:
 LoadResult RunLoad(const LoadOptions& options, const RequestFactory& make_request, const ResponseSink& sink) {
     net::io_context ioc(static_cast<int>(std::max<size_t>(1, options.threads)));
     Shared shared(options, make_request, sink);
-    shared.endpoint = tcp::endpoint(net::ip::make_address(options.host), static_cast<unsigned short>(options.port));
+    shared.endpoint =
+        tcp::endpoint(net::ip::make_address(options.host), static_cast<unsigned short>(options.port));
 
     std::vector<std::unique_ptr<Connection>> connections;
     LoadResult result;

@@ -41,9 +41,9 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-    uint64_t ok = 0;      // 2xx responses
-    uint64_t failed = 0;  // other statuses and transport errors
-    double seconds = 0;   // from the first request to the last response
+    uint64_t ok = 0;                     // 2xx responses
+    uint64_t failed = 0;                 // other statuses and transport errors
+    double seconds = 0;                  // from the first request to the last response
     std::vector<uint32_t> latencies_us;  // every completed request, unsorted
     std::string first_failure;           // for the report: status and start of the body, or the error
     // CPU time the generator's own threads used: close to `seconds` x threads means the generator, not
@@ -58,6 +58,7 @@ using ResponseSink = std::function<void(const LoadResponse&)>;
 
 // Runs the load to completion. `make_request` and `sink` are called on the generator's I/O threads; with
 // more than one thread they must be thread-safe.
-LoadResult RunLoad(const LoadOptions& options, const RequestFactory& make_request, const ResponseSink& sink = {});
+LoadResult RunLoad(const LoadOptions& options, const RequestFactory& make_request,
+                   const ResponseSink& sink = {});
 
 }  // namespace adxflow::bench

@@ -17,18 +17,19 @@ using tcp = net::ip::tcp;
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
-public:
+  public:
     Session(tcp::socket&& socket, const std::string& body) : stream_(std::move(socket)), body_(body) {}
 
     void Read() {
         request_ = {};
-        http::async_read(stream_, buffer_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
-            if (ec) return self->Close();
-            self->Write();
-        });
+        http::async_read(stream_, buffer_, request_,
+                         [self = shared_from_this()](beast::error_code ec, size_t) {
+                             if (ec) return self->Close();
+                             self->Write();
+                         });
     }
 
-private:
+  private:
     void Write() {
         response_ = {};
         response_.version(request_.version());
@@ -84,6 +85,8 @@ ReferenceServer::~ReferenceServer() {
     for (auto& t : impl_->threads) t.join();
 }
 
-int ReferenceServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+int ReferenceServer::port() const {
+    return impl_->acceptor.local_endpoint().port();
+}
 
 }  // namespace adxflow::bench

@@ -10,7 +10,7 @@
 namespace adxflow::bench {
 
 class ReferenceServer {
-public:
+  public:
     ReferenceServer(std::string body, int threads);
     ~ReferenceServer();
     ReferenceServer(const ReferenceServer&) = delete;
@@ -18,7 +18,7 @@ public:
 
     int port() const;  // bound on 127.0.0.1, chosen by the kernel
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

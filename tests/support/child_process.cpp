@@ -33,9 +33,9 @@ std::string DescribeWaitStatus(int status) {
     return "wait status " + std::to_string(status);
 }
 
-std::unique_ptr<ChildProcess> ChildProcess::Spawn(const std::vector<std::string>& argv,
-                                                  const std::vector<std::pair<std::string, std::string>>& extra_env,
-                                                  const std::filesystem::path& log_file, std::string& error) {
+std::unique_ptr<ChildProcess> ChildProcess::Spawn(
+    const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& extra_env,
+    const std::filesystem::path& log_file, std::string& error) {
     // Everything the child needs is prepared before fork: only async-signal-safe calls happen after it.
     std::vector<std::string> args = argv;
     std::vector<char*> arg_ptrs;

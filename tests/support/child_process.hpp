@@ -21,12 +21,13 @@ std::optional<std::filesystem::path> FindOnPath(const std::string& program);
 std::string DescribeWaitStatus(int status);
 
 class ChildProcess {
-public:
+  public:
     // Starts argv[0] (an absolute path) with the current environment plus `extra_env`, stdout and stderr
     // appended to `log_file`. Nullptr with `error` set when fork/exec fails before the child runs.
-    static std::unique_ptr<ChildProcess> Spawn(const std::vector<std::string>& argv,
-                                               const std::vector<std::pair<std::string, std::string>>& extra_env,
-                                               const std::filesystem::path& log_file, std::string& error);
+    static std::unique_ptr<ChildProcess> Spawn(
+        const std::vector<std::string>& argv,
+        const std::vector<std::pair<std::string, std::string>>& extra_env,
+        const std::filesystem::path& log_file, std::string& error);
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
@@ -41,7 +42,7 @@ public:
     // True when the exit was forced with SIGKILL by Stop.
     bool was_killed() const { return killed_; }
 
-private:
+  private:
     ChildProcess() = default;
     pid_t pid_ = -1;
     std::optional<int> status_;

@@ -17,14 +17,18 @@ bool IsTerminal(const std::string& status) {
 
 }  // namespace
 
-fs::path DaemonProcess::Executable() { return BinaryDir() / "adxflowd"; }
+fs::path DaemonProcess::Executable() {
+    return BinaryDir() / "adxflowd";
+}
 
-Result<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(DaemonOptions options, std::chrono::seconds ready_timeout) {
+Result<std::unique_ptr<DaemonProcess>> DaemonProcess::Start(DaemonOptions options,
+                                                            std::chrono::seconds ready_timeout) {
     if (options.data_dir.empty())
         return MakeError(ErrorKind::kInvalidInput, "test.daemon", "DaemonOptions.data_dir is required");
     if (options.port == 0) options.port = FreeLoopbackPort();
     if (options.log_file.empty())
-        options.log_file = options.data_dir.parent_path() / ("adxflowd-" + std::to_string(options.port) + ".log");
+        options.log_file =
+            options.data_dir.parent_path() / ("adxflowd-" + std::to_string(options.port) + ".log");
     std::unique_ptr<DaemonProcess> daemon(new DaemonProcess(std::move(options)));
     ADXFLOW_TRY(daemon->Launch(ready_timeout));
     return daemon;
@@ -34,7 +38,9 @@ DaemonProcess::~DaemonProcess() {
     if (process_) process_->Stop(5s);
 }
 
-std::string DaemonProcess::base_url() const { return "http://127.0.0.1:" + std::to_string(options_.port); }
+std::string DaemonProcess::base_url() const {
+    return "http://127.0.0.1:" + std::to_string(options_.port);
+}
 
 std::string DaemonProcess::LogTail(size_t max_bytes) const {
     std::error_code ec;
@@ -45,7 +51,8 @@ std::string DaemonProcess::LogTail(size_t max_bytes) const {
 
 Status DaemonProcess::Launch(std::chrono::seconds ready_timeout) {
     const fs::path exe = Executable();
-    if (!fs::exists(exe)) return MakeError(ErrorKind::kNotFound, "test.daemon", exe.string() + " is not built");
+    if (!fs::exists(exe))
+        return MakeError(ErrorKind::kNotFound, "test.daemon", exe.string() + " is not built");
     fs::create_directories(options_.data_dir);
     std::vector<std::string> argv = {exe.string(), "--listen", "127.0.0.1:" + std::to_string(options_.port),
                                      "--data-dir", options_.data_dir.string()};
@@ -61,8 +68,9 @@ Status DaemonProcess::Launch(std::chrono::seconds ready_timeout) {
     const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
     for (;;) {
         if (auto status = process_->WaitFor(0ms))
-            return MakeError(ErrorKind::kInternal, "test.daemon",
-                             "adxflowd exited during startup (" + DescribeWaitStatus(*status) + "):\n" + LogTail());
+            return MakeError(
+                ErrorKind::kInternal, "test.daemon",
+                "adxflowd exited during startup (" + DescribeWaitStatus(*status) + "):\n" + LogTail());
         http::HttpRequest request;
         request.url = base_url() + "/readyz";
         http::RequestOptions opts;
@@ -70,9 +78,9 @@ Status DaemonProcess::Launch(std::chrono::seconds ready_timeout) {
         auto reply = client_.Send(request, opts);
         if (reply.ok() && reply->status == 200) return Ok();
         if (std::chrono::steady_clock::now() > deadline)
-            return MakeError(ErrorKind::kTimeout, "test.daemon",
-                             "adxflowd not ready within " + std::to_string(ready_timeout.count()) + " s:\n" +
-                                 LogTail());
+            return MakeError(
+                ErrorKind::kTimeout, "test.daemon",
+                "adxflowd not ready within " + std::to_string(ready_timeout.count()) + " s:\n" + LogTail());
         std::this_thread::sleep_for(50ms);
     }
 }
@@ -83,11 +91,16 @@ Status DaemonProcess::Restart(std::chrono::seconds ready_timeout) {
     return Launch(ready_timeout);
 }
 
-int DaemonProcess::Stop(std::chrono::milliseconds grace) { return process_ ? process_->Stop(grace) : -1; }
+int DaemonProcess::Stop(std::chrono::milliseconds grace) {
+    return process_ ? process_->Stop(grace) : -1;
+}
 
-int DaemonProcess::Kill() { return process_ ? process_->Kill() : -1; }
+int DaemonProcess::Kill() {
+    return process_ ? process_->Kill() : -1;
+}
 
-Result<ApiReply> DaemonProcess::Raw(const std::string& method, const std::string& path, const std::string& body) {
+Result<ApiReply> DaemonProcess::Raw(const std::string& method, const std::string& path,
+                                    const std::string& body) {
     http::HttpRequest request;
     request.method = method;
     request.url = base_url() + path;
@@ -118,8 +131,8 @@ Result<Json> DaemonProcess::WaitForRun(const std::string& run_id, std::chrono::s
         ADXFLOW_ASSIGN_OR_RETURN(auto reply, Arm("GET", "pipelineruns/" + run_id));
         if (reply.status != 200)
             return MakeError(ErrorKind::kInternal, "test.daemon",
-                             "GET pipelineruns/" + run_id + " answered " + std::to_string(reply.status) + ": " +
-                                 reply.text);
+                             "GET pipelineruns/" + run_id + " answered " + std::to_string(reply.status) +
+                                 ": " + reply.text);
         last = reply.body;
         if (IsTerminal(last.value("status", ""))) return last;
         if (std::chrono::steady_clock::now() > deadline)
@@ -131,8 +144,10 @@ Result<Json> DaemonProcess::WaitForRun(const std::string& run_id, std::chrono::s
 }
 
 Result<Json> DaemonProcess::ActivityRuns(const std::string& run_id) {
-    Json filter = {{"lastUpdatedAfter", "2000-01-01T00:00:00Z"}, {"lastUpdatedBefore", "2100-01-01T00:00:00Z"}};
-    ADXFLOW_ASSIGN_OR_RETURN(auto reply, Arm("POST", "pipelineruns/" + run_id + "/queryActivityruns", filter));
+    Json filter = {{"lastUpdatedAfter", "2000-01-01T00:00:00Z"},
+                   {"lastUpdatedBefore", "2100-01-01T00:00:00Z"}};
+    ADXFLOW_ASSIGN_OR_RETURN(auto reply,
+                             Arm("POST", "pipelineruns/" + run_id + "/queryActivityruns", filter));
     if (reply.status != 200 || !reply.body.contains("value"))
         return MakeError(ErrorKind::kInternal, "test.daemon",
                          "queryActivityruns answered " + std::to_string(reply.status) + ": " + reply.text);

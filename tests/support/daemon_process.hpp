@@ -31,16 +31,17 @@ struct ApiReply {
 };
 
 class DaemonProcess {
-public:
+  public:
     static constexpr const char* kFactoryPath =
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
         "Microsoft.DataFactory/factories/adxflow";
 
     // <build>/adxflowd
     static std::filesystem::path Executable();
-    // Starts the daemon and waits (bounded) until /readyz is 200; an early exit is an error with the log tail.
-    static Result<std::unique_ptr<DaemonProcess>> Start(DaemonOptions options,
-                                                        std::chrono::seconds ready_timeout = std::chrono::seconds(30));
+    // Starts the daemon and waits (bounded) until /readyz is 200; an early exit is an error with the log
+    // tail.
+    static Result<std::unique_ptr<DaemonProcess>> Start(
+        DaemonOptions options, std::chrono::seconds ready_timeout = std::chrono::seconds(30));
     ~DaemonProcess();
 
     // Starts a new process on the same options (data dir, port) after Stop() or Kill().
@@ -66,7 +67,7 @@ public:
     // POST queryActivityruns for the run (a wide time window); the "value" array.
     Result<Json> ActivityRuns(const std::string& run_id);
 
-private:
+  private:
     explicit DaemonProcess(DaemonOptions options) : options_(std::move(options)) {}
     Status Launch(std::chrono::seconds ready_timeout);
 

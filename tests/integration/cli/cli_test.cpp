@@ -1,5 +1,5 @@
-// The adxflow CLI against a real adxflowd: the sample factory of the demo (samples/factory) is applied and run
-// exactly as deploy/demo.sh does it, and the exit codes scripts depend on are checked.
+// The adxflow CLI against a real adxflowd: the sample factory of the demo (samples/factory) is applied and
+// run exactly as deploy/demo.sh does it, and the exit codes scripts depend on are checked.
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
@@ -23,7 +23,7 @@ struct CliResult {
 };
 
 class CliTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         files_ = dir_ / "files";
         fs::create_directories(files_ / "out");
@@ -38,8 +38,8 @@ protected:
         const fs::path log = dir_ / ("cli-" + std::to_string(++calls) + ".log");
         args.insert(args.begin(), (BinaryDir() / "adxflow").string());
         std::string error;
-        auto child = ChildProcess::Spawn(args, {{"ADXFLOW_SERVER", server.empty() ? daemon_->base_url() : server}},
-                                         log, error);
+        auto child = ChildProcess::Spawn(
+            args, {{"ADXFLOW_SERVER", server.empty() ? daemon_->base_url() : server}}, log, error);
         EXPECT_TRUE(child) << error;
         if (!child) return {};
         auto status = child->WaitFor(60s);
@@ -51,7 +51,8 @@ protected:
     }
 
     CliResult ApplySample() {
-        return Cli({"apply", (SourceDir() / "samples/factory").string(), "--global", "dataRoot=" + files_.string()});
+        return Cli(
+            {"apply", (SourceDir() / "samples/factory").string(), "--global", "dataRoot=" + files_.string()});
     }
 
     TempDir dir_;
@@ -126,8 +127,7 @@ TEST_F(CliTest, ExitCodesTellScriptsWhatHappened) {
 }
 
 TEST_F(CliTest, CancelStopsARunningPipeline) {
-    auto put = daemon_->Arm("PUT", "pipelines/Slow",
-                            Json::parse(R"({"properties":{"activities":[
+    auto put = daemon_->Arm("PUT", "pipelines/Slow", Json::parse(R"({"properties":{"activities":[
                                 {"name":"Nap","type":"Wait","typeProperties":{"waitTimeInSeconds":600}}]}})"));
     ASSERT_TRUE(put.ok());
     ASSERT_EQ(put->status, 200) << put->text;

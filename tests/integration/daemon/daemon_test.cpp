@@ -1,6 +1,6 @@
-// The real adxflowd binary on a temp SQLite file and a free loopback port, driven over the ARM-compatible API:
-// a parameterised Lookup → Copy (CSV → JSON) pipeline runs to Succeeded, history survives a restart, and a
-// kill -9 in the middle of a copy resumes the activity from its checkpoint with every row written once.
+// The real adxflowd binary on a temp SQLite file and a free loopback port, driven over the ARM-compatible
+// API: a parameterised Lookup → Copy (CSV → JSON) pipeline runs to Succeeded, history survives a restart, and
+// a kill -9 in the middle of a copy resumes the activity from its checkpoint with every row written once.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -57,19 +57,22 @@ Json Dataset(const std::string& type, Json type_properties) {
 }
 
 Json CsvDataset() {
-    return Dataset("DelimitedText", {{"location", Location("folder", "file")},
-                                     {"columnDelimiter", ","},
-                                     {"firstRowAsHeader", true}});
+    return Dataset(
+        "DelimitedText",
+        {{"location", Location("folder", "file")}, {"columnDelimiter", ","}, {"firstRowAsHeader", true}});
 }
 
-Json JsonDataset() { return Dataset("Json", {{"location", Location("folder", "file")}}); }
+Json JsonDataset() {
+    return Dataset("Json", {{"location", Location("folder", "file")}});
+}
 
 Json ConfigDataset() {
     return {{"properties",
              {{"type", "Json"},
               {"linkedServiceName", {{"referenceName", "LocalFiles"}, {"type", "LinkedServiceReference"}}},
               {"typeProperties",
-               {{"location", {{"type", "FileServerLocation"}, {"folderPath", "config"}, {"fileName", "job.json"}}}}}}}};
+               {{"location",
+                 {{"type", "FileServerLocation"}, {"folderPath", "config"}, {"fileName", "job.json"}}}}}}}};
 }
 
 Json DatasetRef(const std::string& name, Json parameters) {
@@ -87,22 +90,27 @@ Json Pipeline(int write_batch_size) {
     Json copy = {
         {"name", "CopyOrders"},
         {"type", "Copy"},
-        {"dependsOn", Json::array({{{"activity", "ReadJob"}, {"dependencyConditions", Json::array({"Succeeded"})}}})},
+        {"dependsOn",
+         Json::array({{{"activity", "ReadJob"}, {"dependencyConditions", Json::array({"Succeeded"})}}})},
         {"policy", {{"retry", 0}, {"timeout", "0.00:10:00"}}},
-        {"inputs", Json::array({DatasetRef("CsvFile", {{"folder", "@activity('ReadJob').output.firstRow.folder"},
-                                                       {"file", {{"value", "@activity('ReadJob').output.firstRow.file"},
-                                                                 {"type", "Expression"}}}})})},
+        {"inputs",
+         Json::array({DatasetRef(
+             "CsvFile",
+             {{"folder", "@activity('ReadJob').output.firstRow.folder"},
+              {"file", {{"value", "@activity('ReadJob').output.firstRow.file"}, {"type", "Expression"}}}})})},
         {"outputs",
          Json::array({DatasetRef("JsonFile", {{"folder", "@pipeline().parameters.outFolder"},
-                                              {"file", "@{pipeline().parameters.prefix}-@{activity('ReadJob').output."
-                                                       "firstRow.target}"}})})},
+                                              {"file",
+                                               "@{pipeline().parameters.prefix}-@{activity('ReadJob').output."
+                                               "firstRow.target}"}})})},
         {"typeProperties",
          {{"source", {{"type", "DelimitedTextSource"}}},
           {"sink", {{"type", "JsonSink"}, {"writeBatchSize", write_batch_size}}}}}};
-    return {{"properties",
-             {{"parameters",
-               {{"outFolder", {{"type", "String"}, {"defaultValue", "out"}}}, {"prefix", {{"type", "String"}}}}},
-              {"activities", Json::array({lookup, copy})}}}};
+    return {
+        {"properties",
+         {{"parameters",
+           {{"outFolder", {{"type", "String"}, {"defaultValue", "out"}}}, {"prefix", {{"type", "String"}}}}},
+          {"activities", Json::array({lookup, copy})}}}};
 }
 
 // Reads a setOfObjects (one object per line) or arrayOfObjects file.
@@ -139,16 +147,18 @@ void ExpectEveryRowOnce(const fs::path& file, int rows) {
 }
 
 class DaemonIntegration : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         root_ = dir_ / "files";
         fs::create_directories(root_ / "out");
-        WriteFile(root_ / "config/job.json", R"({"folder":"in","file":"orders.csv","target":"orders.json"})" "\n");
+        WriteFile(root_ / "config/job.json", R"({"folder":"in","file":"orders.csv","target":"orders.json"})"
+                                             "\n");
     }
 
     std::unique_ptr<DaemonProcess> StartDaemon(std::vector<std::string> flags = {}) {
         flags.insert(flags.end(), {"--log-level", "debug"});
-        auto started = DaemonProcess::Start({.data_dir = dir_ / "data", .file_roots = {root_}, .extra_flags = flags});
+        auto started =
+            DaemonProcess::Start({.data_dir = dir_ / "data", .file_roots = {root_}, .extra_flags = flags});
         EXPECT_TRUE(started.ok()) << started.error().message;
         return started.ok() ? std::move(started).value() : nullptr;
     }
@@ -215,7 +225,8 @@ TEST_F(DaemonIntegration, LookupThenCopyOverArmApiAndHistorySurvivesRestart) {
     EXPECT_EQ(out["rowsRead"], kRows);
     EXPECT_EQ(out["rowsCopied"], kRows);
     EXPECT_EQ(out["dataRead"].get<int64_t>(), static_cast<int64_t>(fs::file_size(root_ / "in/orders.csv")));
-    EXPECT_EQ(out["dataWritten"].get<int64_t>(), static_cast<int64_t>(fs::file_size(root_ / "out/daily-orders.json")));
+    EXPECT_EQ(out["dataWritten"].get<int64_t>(),
+              static_cast<int64_t>(fs::file_size(root_ / "out/daily-orders.json")));
     EXPECT_TRUE(out.contains("copyDuration") && out.contains("throughput")) << out.dump();
     EXPECT_TRUE(out["errors"].is_array() && out["errors"].empty()) << out.dump();
     EXPECT_EQ((*copy)["input"]["source"]["type"], "DelimitedTextSource") << copy->dump();
@@ -227,14 +238,15 @@ TEST_F(DaemonIntegration, LookupThenCopyOverArmApiAndHistorySurvivesRestart) {
     auto again = daemon->Arm("GET", "pipelineruns/" + run_id);
     ASSERT_TRUE(again.ok());
     ASSERT_EQ(again->status, 200) << again->text;
-    for (const char* field : {"runId", "status", "runStart", "runEnd", "durationInMs", "parameters", "runGroupId",
-                              "pipelineName", "invokedBy", "isLatest"})
+    for (const char* field : {"runId", "status", "runStart", "runEnd", "durationInMs", "parameters",
+                              "runGroupId", "pipelineName", "invokedBy", "isLatest"})
         EXPECT_EQ(again->body[field], (*run)[field]) << field;
     auto activities_again = daemon->ActivityRuns(run_id);
     ASSERT_TRUE(activities_again.ok());
     EXPECT_EQ(*activities_again, *activities);
-    auto listed = daemon->Arm("POST", "queryPipelineRuns",
-                              {{"lastUpdatedAfter", "2000-01-01T00:00:00Z"}, {"lastUpdatedBefore", "2100-01-01T00:00:00Z"}});
+    auto listed = daemon->Arm(
+        "POST", "queryPipelineRuns",
+        {{"lastUpdatedAfter", "2000-01-01T00:00:00Z"}, {"lastUpdatedBefore", "2100-01-01T00:00:00Z"}});
     ASSERT_TRUE(listed.ok());
     ASSERT_EQ(listed->body["value"].size(), 1u) << listed->text;
     EXPECT_EQ(listed->body["value"][0]["runId"], run_id);
@@ -258,8 +270,10 @@ Json CopyCheckpoint(const fs::path& db_path) {
         sqlite3_busy_timeout(db, 1000);
         sqlite3_stmt* stmt = nullptr;
         const char* sql =
-            "SELECT checkpoint FROM activity_runs WHERE activity_name = 'CopyOrders' AND status = 'InProgress'";
-        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+            "SELECT checkpoint FROM activity_runs WHERE activity_name = 'CopyOrders' AND status = "
+            "'InProgress'";
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK &&
+            sqlite3_step(stmt) == SQLITE_ROW) {
             auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
             if (text) checkpoint = Json::parse(text, nullptr, false);
         }
@@ -311,7 +325,9 @@ TEST_F(DaemonIntegration, KillDashNineMidCopyResumesFromCheckpointAndWritesEvery
     const Json* resumed = FindActivity(*activities, "CopyOrders", "Succeeded");
     ASSERT_TRUE(resumed) << activities->dump(2);
     // ADF reports retryAttempt null for the first attempt and 1, 2, ... for the later ones.
-    auto attempt = [](const Json& a) { return a["retryAttempt"].is_number() ? a["retryAttempt"].get<int>() : 0; };
+    auto attempt = [](const Json& a) {
+        return a["retryAttempt"].is_number() ? a["retryAttempt"].get<int>() : 0;
+    };
     EXPECT_GT(attempt(*resumed), attempt(*interrupted)) << activities->dump(2);
     // The resumed attempt started at a committed chunk boundary at or after the one seen before the kill.
     const uint64_t resumed_from = (*resumed)["output"].value("resumedFromRow", uint64_t{0});

@@ -21,10 +21,11 @@ constexpr const char* kPrefix =
 constexpr const char* kSecret = "S3cr3t-Value-That-Must-Not-Leak";
 
 class ApiTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         log_ = std::make_shared<std::ostringstream>();
-        auto logger = std::make_shared<spdlog::logger>("api-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_));
+        auto logger = std::make_shared<spdlog::logger>(
+            "api-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_));
         spdlog::set_default_logger(logger);
         spdlog::set_level(spdlog::level::debug);
         testing::WriteFile(dir_ / "files/in/people.csv", "id,name\n1,alice\n2,bob\n3,carol\n");
@@ -60,13 +61,15 @@ protected:
     }
     void PutBasics() {
         SendJson("PUT", "linkedservices/Files",
-                 R"({"properties":{"type":"FileServer","typeProperties":{"host":")" + (dir_ / "files").string() +
+                 R"({"properties":{"type":"FileServer","typeProperties":{"host":")" +
+                     (dir_ / "files").string() +
                      R"(","userId":"me","password":{"type":"SecureString","value":")" + kSecret + R"("}}}})",
                  200);
-        SendJson("PUT", "datasets/InCsv",
-                 R"({"properties":{"type":"DelimitedText","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
+        SendJson(
+            "PUT", "datasets/InCsv",
+            R"({"properties":{"type":"DelimitedText","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
                     "typeProperties":{"location":{"type":"FileServerLocation","folderPath":"in","fileName":"people.csv"},"firstRowAsHeader":true}}})",
-                 200);
+            200);
     }
     std::string WaitForRun(const std::string& run_id, const std::string& want) {
         std::string status;
@@ -92,15 +95,18 @@ TEST_F(ApiTest, MalformedJsonIs400WithLineAndColumnAndStoresNothing) {
 
 TEST_F(ApiTest, UnknownActivityTypeIs400NamingThePath) {
     auto r = SendJson("PUT", "pipelines/P",
-                      R"({"properties":{"activities":[{"name":"A","type":"Teleport","typeProperties":{}}]}})", 400);
+                      R"({"properties":{"activities":[{"name":"A","type":"Teleport","typeProperties":{}}]}})",
+                      400);
     EXPECT_EQ(r["error"]["target"], "properties.activities[0].type") << r.dump();
     EXPECT_EQ(Count("pipelines"), 0u);
 }
 
 TEST_F(ApiTest, MissingDatasetReferenceIs400AndStoreUnchanged) {
     PutBasics();
-    SendJson("PUT", "pipelines/P", R"({"properties":{"activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":0}}]}})",
-             200);
+    SendJson(
+        "PUT", "pipelines/P",
+        R"({"properties":{"activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":0}}]}})",
+        200);
     const std::string before = Send("GET", "pipelines/P").body;
     auto r = SendJson("PUT", "pipelines/P",
                       R"({"properties":{"activities":[{"name":"C","type":"Copy",
@@ -113,23 +119,28 @@ TEST_F(ApiTest, MissingDatasetReferenceIs400AndStoreUnchanged) {
 }
 
 TEST_F(ApiTest, BadExpressionSyntaxIs400) {
-    auto r = SendJson("PUT", "pipelines/P",
-                      R"({"properties":{"activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":"@add(1,"}}]}})",
-                      400);
-    EXPECT_NE(r["error"]["target"].get<std::string>().find("waitTimeInSeconds"), std::string::npos) << r.dump();
+    auto r = SendJson(
+        "PUT", "pipelines/P",
+        R"({"properties":{"activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":"@add(1,"}}]}})",
+        400);
+    EXPECT_NE(r["error"]["target"].get<std::string>().find("waitTimeInSeconds"), std::string::npos)
+        << r.dump();
     EXPECT_EQ(Count("pipelines"), 0u);
 }
 
 TEST_F(ApiTest, ExpressionFailingAtRunTimeFailsTheActivityWithAMessage) {
-    SendJson("PUT", "pipelines/P",
-             R"j({"properties":{"activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":"@int('abc')"}}]}})j",
-             200);
+    SendJson(
+        "PUT", "pipelines/P",
+        R"j({"properties":{"activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":"@int('abc')"}}]}})j",
+        200);
     auto id = SendJson("POST", "pipelines/P/createRun", "{}", 200)["runId"].get<std::string>();
     EXPECT_EQ(WaitForRun(id, "Failed"), "Failed");
     auto run = SendJson("GET", "pipelineruns/" + id, "", 200);
-    EXPECT_NE(run["message"].get<std::string>().find("Operation on target W failed"), std::string::npos) << run.dump();
-    auto acts = SendJson("POST", "pipelineruns/" + id + "/queryActivityruns",
-                         R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"2100-01-01T00:00:00Z"})", 200);
+    EXPECT_NE(run["message"].get<std::string>().find("Operation on target W failed"), std::string::npos)
+        << run.dump();
+    auto acts = SendJson(
+        "POST", "pipelineruns/" + id + "/queryActivityruns",
+        R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"2100-01-01T00:00:00Z"})", 200);
     ASSERT_EQ(acts["value"].size(), 1u);
     EXPECT_EQ(acts["value"][0]["status"], "Failed");
     EXPECT_NE(acts["value"][0]["error"]["message"].get<std::string>().find("int"), std::string::npos);
@@ -141,8 +152,9 @@ TEST_F(ApiTest, UnknownRunParameterIs400AndNoRunIsCreated) {
                  "activities":[{"name":"W","type":"Wait","typeProperties":{"waitTimeInSeconds":0}}]}})",
              200);
     SendJson("POST", "pipelines/P/createRun", R"({"nope": 1})", 400);
-    auto runs = SendJson("POST", "queryPipelineRuns",
-                         R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"2100-01-01T00:00:00Z"})", 200);
+    auto runs = SendJson(
+        "POST", "queryPipelineRuns",
+        R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"2100-01-01T00:00:00Z"})", 200);
     EXPECT_EQ(runs["value"].size(), 0u);
 }
 
@@ -154,10 +166,11 @@ TEST_F(ApiTest, SecretNeverInResponsesLogsOrTheDatabaseFile) {
     EXPECT_EQ(Send("GET", "linkedservices").body.find(kSecret), std::string::npos);
     // A GET-then-PUT round trip with the mask keeps the stored secret (the copy still runs below).
     SendJson("PUT", "linkedservices/Files", Json{{"properties", got["properties"]}}.dump(), 200);
-    SendJson("PUT", "datasets/OutCsv",
-             R"({"properties":{"type":"DelimitedText","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
+    SendJson(
+        "PUT", "datasets/OutCsv",
+        R"({"properties":{"type":"DelimitedText","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
                 "typeProperties":{"location":{"type":"FileServerLocation","folderPath":"out","fileName":"copy.csv"},"firstRowAsHeader":true}}})",
-             200);
+        200);
     SendJson("PUT", "pipelines/Copy",
              R"({"properties":{"activities":[{"name":"C","type":"Copy",
                  "inputs":[{"referenceName":"InCsv","type":"DatasetReference"}],
@@ -181,33 +194,41 @@ TEST_F(ApiTest, SecureStringRunParameterIsSealedAtRestAndScrubbedFromRecords) {
     constexpr const char* kRunSecret = "RunTok-7f3a9c";
     PutBasics();
     testing::WriteFile(dir_ / "files/in" / (std::string(kRunSecret) + ".csv"), "id\n1\n2\n");
-    SendJson("PUT", "datasets/ByName",
-             R"j({"properties":{"type":"DelimitedText","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
+    SendJson(
+        "PUT", "datasets/ByName",
+        R"j({"properties":{"type":"DelimitedText","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
                 "parameters":{"file":{"type":"String"}},
                 "typeProperties":{"location":{"type":"FileServerLocation","folderPath":"in","fileName":{"value":"@dataset().file","type":"Expression"}},
                 "firstRowAsHeader":true}}})j",
-             200);
-    SendJson("PUT", "pipelines/Secret",
-             R"j({"properties":{"parameters":{"token":{"type":"SecureString"},"suffix":{"type":"String","defaultValue":".csv"}},
+        200);
+    SendJson(
+        "PUT", "pipelines/Secret",
+        R"j({"properties":{"parameters":{"token":{"type":"SecureString"},"suffix":{"type":"String","defaultValue":".csv"}},
                  "activities":[{"name":"L","type":"Lookup","typeProperties":{"source":{"type":"DelimitedTextSource"},
                  "firstRowOnly":false,
                  "dataset":{"referenceName":"ByName","type":"DatasetReference",
                             "parameters":{"file":"@{pipeline().parameters.token}@{pipeline().parameters.suffix}"}}}}]}})j",
-             200);
+        200);
     // The activity reads the file named by the secret: the plaintext reached it.
-    auto ok_id = SendJson("POST", "pipelines/Secret/createRun", Json{{"token", kRunSecret}}.dump(), 200)["runId"].get<std::string>();
+    auto ok_id =
+        SendJson("POST", "pipelines/Secret/createRun", Json{{"token", kRunSecret}}.dump(), 200)["runId"]
+            .get<std::string>();
     EXPECT_EQ(WaitForRun(ok_id, "Succeeded"), "Succeeded");
     // A run whose error names the file: the record carries the mask instead.
-    auto bad_id = SendJson("POST", "pipelines/Secret/createRun", Json{{"token", kRunSecret}, {"suffix", ".missing"}}.dump(), 200)["runId"].get<std::string>();
+    auto bad_id = SendJson("POST", "pipelines/Secret/createRun",
+                           Json{{"token", kRunSecret}, {"suffix", ".missing"}}.dump(), 200)["runId"]
+                      .get<std::string>();
     EXPECT_EQ(WaitForRun(bad_id, "Failed"), "Failed");
 
     auto run = Send("GET", "pipelineruns/" + bad_id);
     EXPECT_EQ(run.body.find(kRunSecret), std::string::npos) << run.body;
     EXPECT_EQ(Json::parse(run.body)["parameters"]["token"], "**********") << run.body;
-    auto acts = Send("POST", "pipelineruns/" + bad_id + "/queryActivityruns",
-                     R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"9999-12-31T00:00:00Z"})");
+    auto acts =
+        Send("POST", "pipelineruns/" + bad_id + "/queryActivityruns",
+             R"({"lastUpdatedAfter":"2000-01-01T00:00:00Z","lastUpdatedBefore":"9999-12-31T00:00:00Z"})");
     EXPECT_EQ(acts.body.find(kRunSecret), std::string::npos) << acts.body;
-    EXPECT_NE(acts.body.find("**********.missing"), std::string::npos) << acts.body;  // the error still says where
+    EXPECT_NE(acts.body.find("**********.missing"), std::string::npos)
+        << acts.body;  // the error still says where
 
     daemon_->Stop();
     for (const char* f : {"data/adxflow.db", "data/adxflow.db-wal"}) {

@@ -38,7 +38,8 @@ CaseActivity ParseActivityLine(const std::string& line, const std::string& where
     if (words.empty()) throw std::runtime_error(where + ": empty activity line");
     a.name = words[0];
     for (size_t i = 1; i < words.size(); ++i) {
-        if (words[i].rfind("inactive=", 0) != 0) throw std::runtime_error(where + ": unknown word " + words[i]);
+        if (words[i].rfind("inactive=", 0) != 0)
+            throw std::runtime_error(where + ": unknown word " + words[i]);
         a.inactive_mark = words[i].substr(9);
     }
     for (const auto& entry : Split(deps, ';')) {
@@ -52,7 +53,8 @@ CaseActivity ParseActivityLine(const std::string& line, const std::string& where
     return a;
 }
 
-const std::string& Required(const adxflow::testing::Case& c, const std::string& key, const std::string& where) {
+const std::string& Required(const adxflow::testing::Case& c, const std::string& key,
+                            const std::string& where) {
     const std::string* v = c.Get(key);
     if (!v) throw std::runtime_error(where + ": missing '" + key + "'");
     return *v;
@@ -62,7 +64,8 @@ const std::string& Required(const adxflow::testing::Case& c, const std::string& 
 
 std::vector<DependencyCase> LoadDependencyCases() {
     std::vector<DependencyCase> out;
-    for (const auto& c : adxflow::testing::ReadCases(adxflow::testing::SourceDir() / "tests/cases/engine/dependencies.test")) {
+    for (const auto& c : adxflow::testing::ReadCases(adxflow::testing::SourceDir() /
+                                                     "tests/cases/engine/dependencies.test")) {
         DependencyCase dc;
         dc.where = c.file + ":" + std::to_string(c.line) + " " + Required(c, "name", c.file);
         std::istringstream lines(Required(c, "activities", dc.where));
@@ -90,9 +93,11 @@ Json PipelineForCase(const DependencyCase& c) {
         Json act = {{"name", a.name}, {"type", "Wait"}};
         // An expression error is a real activity failure (no retries configured), so the engine's own
         // failure path is exercised rather than a test double.
-        act["typeProperties"] = {{"waitTimeInSeconds", c.failing.count(a.name) ? Json("@int('not a number')") : Json(0)}};
+        act["typeProperties"] = {
+            {"waitTimeInSeconds", c.failing.count(a.name) ? Json("@int('not a number')") : Json(0)}};
         Json deps = Json::array();
-        for (const auto& d : a.depends_on) deps.push_back({{"activity", d.upstream}, {"dependencyConditions", d.conditions}});
+        for (const auto& d : a.depends_on)
+            deps.push_back({{"activity", d.upstream}, {"dependencyConditions", d.conditions}});
         act["dependsOn"] = deps;
         if (a.inactive_mark) {
             act["state"] = "Inactive";

@@ -27,10 +27,10 @@ struct CaseActivity {
 struct DependencyCase {
     std::string where;  // "file:line name", for failure messages
     std::vector<CaseActivity> activities;
-    std::set<std::string> failing;                   // executed activities that fail
-    std::map<std::string, std::string> expected;     // activity -> final status
-    std::string pipeline;                            // Succeeded | Failed
-    std::vector<std::string> blame;                  // leaf-rule nodes that did not succeed
+    std::set<std::string> failing;                // executed activities that fail
+    std::map<std::string, std::string> expected;  // activity -> final status
+    std::string pipeline;                         // Succeeded | Failed
+    std::vector<std::string> blame;               // leaf-rule nodes that did not succeed
 };
 
 std::vector<DependencyCase> LoadDependencyCases();

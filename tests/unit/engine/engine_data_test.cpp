@@ -27,28 +27,33 @@ Json CsvDataset() {
 }
 
 Json DatasetRef(Json folder, Json file) {
-    return {{"referenceName", "DS_Csv"}, {"type", "DatasetReference"}, {"parameters", {{"folder", folder}, {"file", file}}}};
+    return {{"referenceName", "DS_Csv"},
+            {"type", "DatasetReference"},
+            {"parameters", {{"folder", folder}, {"file", file}}}};
 }
 
 Json LookupThenCopy() {
-    Json lookup = {{"name", "Lookup"},
-                   {"type", "Lookup"},
-                   {"typeProperties",
-                    {{"source", {{"type", "DelimitedTextSource"}}}, {"dataset", DatasetRef("config", "control.csv")}}}};
-    Json copy = {{"name", "Copy"},
-                 {"type", "Copy"},
-                 {"dependsOn", Json::array({{{"activity", "Lookup"}, {"dependencyConditions", {"Succeeded"}}}})},
-                 {"inputs", Json::array({DatasetRef("data", "@activity('Lookup').output.firstRow.source")})},
-                 {"outputs", Json::array({DatasetRef("out", "@{activity('Lookup').output.firstRow.target}")})},
-                 {"typeProperties",
-                  {{"source", {{"type", "DelimitedTextSource"}}}, {"sink", {{"type", "DelimitedTextSink"}}}}}};
+    Json lookup = {
+        {"name", "Lookup"},
+        {"type", "Lookup"},
+        {"typeProperties",
+         {{"source", {{"type", "DelimitedTextSource"}}}, {"dataset", DatasetRef("config", "control.csv")}}}};
+    Json copy = {
+        {"name", "Copy"},
+        {"type", "Copy"},
+        {"dependsOn", Json::array({{{"activity", "Lookup"}, {"dependencyConditions", {"Succeeded"}}}})},
+        {"inputs", Json::array({DatasetRef("data", "@activity('Lookup').output.firstRow.source")})},
+        {"outputs", Json::array({DatasetRef("out", "@{activity('Lookup').output.firstRow.target}")})},
+        {"typeProperties",
+         {{"source", {{"type", "DelimitedTextSource"}}}, {"sink", {{"type", "DelimitedTextSink"}}}}}};
     return {{"activities", Json::array({lookup, copy})}};
 }
 
 TEST(EngineData, LookupOutputFeedsCopyDatasetParameters) {
     EngineHarness h;
     h.definitions.PutDataset("DS_Csv", CsvDataset());
-    WriteFile(h.dir / "config/control.csv", "source,target\norders.csv,orders_copy.csv\nignored.csv,nope.csv\n");
+    WriteFile(h.dir / "config/control.csv",
+              "source,target\norders.csv,orders_copy.csv\nignored.csv,nope.csv\n");
     WriteFile(h.dir / "data/orders.csv", "id,amount\n1,10.5\n2,20\n3,\n");
     WriteFile(h.dir / "data/ignored.csv", "id,amount\n9,9\n");
 

@@ -20,7 +20,8 @@ TEST(EngineDependencies, DependencyTableEndToEnd) {
         PipelineRun run = h.WaitForEnd(created->run_id);
         EXPECT_EQ(run.status, c.pipeline);
         for (const auto& name : c.blame)
-            EXPECT_NE(run.message.find("Operation on target " + name + " failed: "), std::string::npos) << run.message;
+            EXPECT_NE(run.message.find("Operation on target " + name + " failed: "), std::string::npos)
+                << run.message;
         if (c.blame.empty()) EXPECT_EQ(run.message, "");
 
         // Executed activities have exactly one record with their final status; skipped and inactive ones
@@ -40,8 +41,10 @@ TEST(EngineDependencies, DependencyTableEndToEnd) {
             EXPECT_EQ(mine[0].status, expected);
             EXPECT_EQ(mine[0].activity_type, "Wait");
             EXPECT_EQ(mine[0].error["target"], a.name);
-            if (expected == "Failed") EXPECT_NE(mine[0].error["message"].get<std::string>(), "");
-            else EXPECT_EQ(mine[0].error["errorCode"], "");
+            if (expected == "Failed")
+                EXPECT_NE(mine[0].error["message"].get<std::string>(), "");
+            else
+                EXPECT_EQ(mine[0].error["errorCode"], "");
         }
     }
 }

@@ -29,7 +29,8 @@ Result<Json> MemoryDefinitions::GetLinkedService(const std::string& name) {
 Result<Json> MemoryDefinitions::GetDataset(const std::string& name) {
     std::lock_guard g(mu_);
     auto it = datasets_.find(ToLower(name));
-    if (it == datasets_.end()) return MakeError(ErrorKind::kNotFound, "test.definitions", "dataset '" + name + "' not found");
+    if (it == datasets_.end())
+        return MakeError(ErrorKind::kNotFound, "test.definitions", "dataset '" + name + "' not found");
     return it->second;
 }
 
@@ -59,11 +60,14 @@ EngineHarness::EngineHarness(EngineOptions opts) : options(std::move(opts)) {
     store = std::move(opened).value();
     repo = std::make_unique<RecordingRepository>(*store);
     RegisterBuiltinConnectors(connectors);
-    definitions.PutLinkedService("LS_Files", {{"type", "FileServer"}, {"typeProperties", {{"host", dir.path().string()}}}});
+    definitions.PutLinkedService(
+        "LS_Files", {{"type", "FileServer"}, {"typeProperties", {{"host", dir.path().string()}}}});
     StartEngine();
 }
 
-EngineHarness::~EngineHarness() { StopEngine(); }
+EngineHarness::~EngineHarness() {
+    StopEngine();
+}
 
 void EngineHarness::StartEngine() {
     ConnectorEnv env;
@@ -78,7 +82,8 @@ void EngineHarness::StopEngine() {
     engine.reset();
 }
 
-Result<PipelineRun> EngineHarness::Create(const Json& pipeline, const Json& parameters, const std::string& name) {
+Result<PipelineRun> EngineHarness::Create(const Json& pipeline, const Json& parameters,
+                                          const std::string& name) {
     CreateRunRequest req;
     req.pipeline_name = name;
     req.pipeline = pipeline;
@@ -117,7 +122,8 @@ PipelineRun EngineHarness::WaitForEnd(const std::string& run_id) {
     return last;
 }
 
-bool EngineHarness::AdvanceUntil(const std::function<bool()>& done, std::chrono::seconds step, int max_steps) {
+bool EngineHarness::AdvanceUntil(const std::function<bool()>& done, std::chrono::seconds step,
+                                 int max_steps) {
     for (int i = 0; i < max_steps; ++i) {
         if (WaitFor(done, std::chrono::milliseconds(200))) return true;
         clock.Advance(step);

@@ -11,7 +11,8 @@ using namespace std::chrono_literals;
 using testing::EngineHarness;
 
 Json WaitActivity(const std::string& name, Json seconds, Json policy = nullptr) {
-    Json a = {{"name", name}, {"type", "Wait"}, {"typeProperties", {{"waitTimeInSeconds", std::move(seconds)}}}};
+    Json a = {
+        {"name", name}, {"type", "Wait"}, {"typeProperties", {{"waitTimeInSeconds", std::move(seconds)}}}};
     if (!policy.is_null()) a["policy"] = std::move(policy);
     return a;
 }
@@ -30,7 +31,8 @@ size_t CountStatus(const std::vector<ActivityRun>& records, const std::string& s
 
 TEST(EngineRetry, EveryAttemptIsARecordAndRetriesWaitTheInterval) {
     EngineHarness h;
-    auto created = h.Create(PipelineOf({WaitActivity("Flaky", "@int('x')", {{"retry", 2}, {"retryIntervalInSeconds", 5}})}));
+    auto created = h.Create(
+        PipelineOf({WaitActivity("Flaky", "@int('x')", {{"retry", 2}, {"retryIntervalInSeconds", 5}})}));
     ASSERT_TRUE(created.ok()) << created.error().Describe();
     const std::string id = created->run_id;
 
@@ -106,7 +108,8 @@ TEST(EngineCancel, RunningPipelineGoesCancelingThenCancelledPromptly) {
     PipelineRun run = h.WaitForEnd(id);
     EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s);
     EXPECT_EQ(run.status, "Cancelled");
-    EXPECT_EQ(h.repo->StatusHistory(id), (std::vector<std::string>{"Queued", "InProgress", "Canceling", "Cancelled"}));
+    EXPECT_EQ(h.repo->StatusHistory(id),
+              (std::vector<std::string>{"Queued", "InProgress", "Canceling", "Cancelled"}));
     auto records = h.Activities(id);
     ASSERT_EQ(records.size(), 2u);
     for (const auto& r : records) EXPECT_EQ(r.status, "Cancelled") << r.activity_name;
@@ -115,7 +118,8 @@ TEST(EngineCancel, RunningPipelineGoesCancelingThenCancelledPromptly) {
 
 TEST(EngineCancel, CancelWhileARetryWaitsCancelsTheQueuedAttempt) {
     EngineHarness h;
-    auto created = h.Create(PipelineOf({WaitActivity("Flaky", "@int('x')", {{"retry", 3}, {"retryIntervalInSeconds", 60}})}));
+    auto created = h.Create(
+        PipelineOf({WaitActivity("Flaky", "@int('x')", {{"retry", 3}, {"retryIntervalInSeconds", 60}})}));
     ASSERT_TRUE(created.ok());
     const std::string id = created->run_id;
     ASSERT_TRUE(h.WaitFor([&] { return h.Activities(id).size() == 2; }));
@@ -172,8 +176,10 @@ TEST(EngineExpressions, BadExpressionFailsTheActivityAndNamesIt) {
 
 Json ParameterisedPipeline() {
     Json echo = WaitActivity("Echo", "@pipeline().parameters.seconds");
-    echo["typeProperties"]["label"] = "@concat(pipeline().parameters.prefix, '-', string(pipeline().parameters.seconds))";
-    return {{"parameters", {{"prefix", {{"type", "String"}, {"defaultValue", "dflt"}}}, {"seconds", {{"type", "Int"}}}}},
+    echo["typeProperties"]["label"] =
+        "@concat(pipeline().parameters.prefix, '-', string(pipeline().parameters.seconds))";
+    return {{"parameters",
+             {{"prefix", {{"type", "String"}, {"defaultValue", "dflt"}}}, {"seconds", {{"type", "Int"}}}}},
             {"activities", Json::array({echo})}};
 }
 

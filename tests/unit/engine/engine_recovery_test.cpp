@@ -79,7 +79,8 @@ TEST(EngineRecovery, GracefulStopLetsShortAttemptsFinish) {
     auto created = h.Create(WaitPipeline(5));
     ASSERT_TRUE(created.ok());
     const std::string id = created->run_id;
-    ASSERT_TRUE(h.WaitFor([&] { return !h.Activities(id).empty() && h.Activities(id)[0].status == "InProgress"; }));
+    ASSERT_TRUE(
+        h.WaitFor([&] { return !h.Activities(id).empty() && h.Activities(id)[0].status == "InProgress"; }));
     // The Wait ends on the simulated clock while Stop() drains.
     std::thread advance([&] {
         std::this_thread::sleep_for(100ms);

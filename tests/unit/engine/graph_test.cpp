@@ -21,10 +21,14 @@ Condition ConditionFrom(const std::string& text) {
     auto c = model::ParseDependencyCondition(text);
     if (!c) throw std::runtime_error("unknown condition " + text);
     switch (*c) {
-        case model::DependencyCondition::kSucceeded: return Condition::kSucceeded;
-        case model::DependencyCondition::kFailed: return Condition::kFailed;
-        case model::DependencyCondition::kSkipped: return Condition::kSkipped;
-        case model::DependencyCondition::kCompleted: return Condition::kCompleted;
+        case model::DependencyCondition::kSucceeded:
+            return Condition::kSucceeded;
+        case model::DependencyCondition::kFailed:
+            return Condition::kFailed;
+        case model::DependencyCondition::kSkipped:
+            return Condition::kSkipped;
+        case model::DependencyCondition::kCompleted:
+            return Condition::kCompleted;
     }
     return Condition::kSucceeded;
 }
@@ -68,9 +72,12 @@ TEST(GraphCases, DependencyTable) {
                 if (status.count(act.name)) continue;
                 Readiness r = EvaluateDependencies(nodes[i], lookup);
                 if (r == Readiness::kWait) continue;
-                if (r == Readiness::kSkip) decided[act.name] = "Skipped";
-                else if (act.inactive_mark) decided[act.name] = *act.inactive_mark;
-                else decided[act.name] = c.failing.count(act.name) ? "Failed" : "Succeeded";
+                if (r == Readiness::kSkip)
+                    decided[act.name] = "Skipped";
+                else if (act.inactive_mark)
+                    decided[act.name] = *act.inactive_mark;
+                else
+                    decided[act.name] = c.failing.count(act.name) ? "Failed" : "Succeeded";
             }
             ASSERT_FALSE(decided.empty()) << "no activity became decidable";
             status.insert(decided.begin(), decided.end());
@@ -112,7 +119,8 @@ TEST(Graph, LeafRuleCountsCancelledAndUnfinishedAsNotSucceeded) {
 
 TEST(Graph, LeafRuleEvaluatesASharedParentOnce) {
     // Two skipped leaves with the same failed parent: the parent is blamed once.
-    std::vector<Node> nodes{{"A", {}}, {"B", {{"A", {Condition::kSucceeded}}}}, {"C", {{"a", {Condition::kSucceeded}}}}};
+    std::vector<Node> nodes{
+        {"A", {}}, {"B", {{"A", {Condition::kSucceeded}}}}, {"C", {{"a", {Condition::kSucceeded}}}}};
     std::map<std::string, std::string> status{{"A", "Failed"}, {"B", "Skipped"}, {"C", "Skipped"}};
     LeafVerdict v = EvaluateLeafRule(nodes, LookupIn(status));
     EXPECT_FALSE(v.succeeded);
