@@ -8,7 +8,7 @@ using prometheus::BuildHistogram;
 
 namespace {
 // Activity durations span milliseconds (a Wait of 0 s) to hours (a large Copy).
-const prometheus::Histogram::BucketBoundaries kActivityBuckets = {0.001, 0.01, 0.1, 0.5, 1,    5,   15,
+const prometheus::Histogram::BucketBoundaries kActivityBuckets = {0.001, 0.01, 0.1, 0.5,  1,     5,    15,
                                                                   60,    300,  900, 3600, 14400, 86400};
 const prometheus::Histogram::BucketBoundaries kApiBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                              0.05,   0.1,   0.25,   0.5,   1,    5};
@@ -64,7 +64,9 @@ Metrics::Metrics()
                        .Register(*registry_)
                        .Add({})) {}
 
-void Metrics::PipelineRunFinished(const std::string& status) { pipeline_runs_.Add({{"status", status}}).Increment(); }
+void Metrics::PipelineRunFinished(const std::string& status) {
+    pipeline_runs_.Add({{"status", status}}).Increment();
+}
 
 void Metrics::ActivityRunFinished(const std::string& type, const std::string& status, double seconds) {
     activity_runs_.Add({{"type", type}, {"status", status}}).Increment();
@@ -75,10 +77,11 @@ void Metrics::ActivityRetried(const std::string& type, const std::string& reason
     activity_retries_.Add({{"type", type}, {"reason", reason}}).Increment();
 }
 
-void Metrics::RowsCopied(const std::string& connector, double rows, double bytes_read, double bytes_written) {
-    copy_rows_.Add({{"connector", connector}}).Increment(rows);
-    copy_bytes_.Add({{"connector", connector}, {"direction", "read"}}).Increment(bytes_read);
-    copy_bytes_.Add({{"connector", connector}, {"direction", "written"}}).Increment(bytes_written);
+void Metrics::RowsCopied(const std::string& source_connector, const std::string& sink_connector, double rows,
+                         double bytes_read, double bytes_written) {
+    copy_rows_.Add({{"connector", sink_connector}}).Increment(rows);
+    copy_bytes_.Add({{"connector", source_connector}, {"direction", "read"}}).Increment(bytes_read);
+    copy_bytes_.Add({{"connector", sink_connector}, {"direction", "written"}}).Increment(bytes_written);
 }
 
 void Metrics::ApiRequest(const std::string& method, int code, double seconds) {
@@ -91,6 +94,8 @@ void Metrics::SetWorkers(double busy, double size) {
     workers_size_.Set(size);
 }
 
-void Metrics::SetQueueDepth(double queued_runs) { queued_runs_.Set(queued_runs); }
+void Metrics::SetQueueDepth(double queued_runs) {
+    queued_runs_.Set(queued_runs);
+}
 
 }  // namespace adxflow

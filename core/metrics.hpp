@@ -15,7 +15,7 @@
 namespace adxflow {
 
 class Metrics {
-public:
+  public:
     Metrics();
     prometheus::Registry& registry() { return *registry_; }
     std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
@@ -23,12 +23,14 @@ public:
     void PipelineRunFinished(const std::string& status);
     void ActivityRunFinished(const std::string& type, const std::string& status, double seconds);
     void ActivityRetried(const std::string& type, const std::string& reason);
-    void RowsCopied(const std::string& connector, double rows, double bytes_read, double bytes_written);
+    // A Copy that succeeded: rows and bytes written are the sink connector's, bytes read the source's.
+    void RowsCopied(const std::string& source_connector, const std::string& sink_connector, double rows,
+                    double bytes_read, double bytes_written);
     void ApiRequest(const std::string& method, int code, double seconds);
     void SetWorkers(double busy, double size);
     void SetQueueDepth(double queued_runs);
 
-private:
+  private:
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Counter>& pipeline_runs_;
     prometheus::Family<prometheus::Counter>& activity_runs_;

@@ -56,18 +56,22 @@ Json ErrorJson(const Error& e, const std::string& activity) {
             {"target", activity}};
 }
 
-Condition ToCondition(model::DependencyCondition c) {
-    switch (c) {
-        case model::DependencyCondition::kSucceeded:
-            return Condition::kSucceeded;
-        case model::DependencyCondition::kFailed:
-            return Condition::kFailed;
-        case model::DependencyCondition::kSkipped:
-            return Condition::kSkipped;
-        case model::DependencyCondition::kCompleted:
-            return Condition::kCompleted;
+// Rows and bytes of a successful Copy, from the output it reports (the connector types are in
+// executionDetails, as ADF shows them).
+void RecordCopy(Metrics& metrics, const Json& output) {
+    auto number = [&output](const char* key) {
+        const Json* v = FindMember(output, key);
+        return v && v->is_number() ? v->get<double>() : 0.0;
+    };
+    std::string source = "unknown", sink = "unknown";
+    if (const Json* details = FindMember(output, "executionDetails");
+        details && details->is_array() && !details->empty()) {
+        const Json& d = (*details)[0];
+        if (d.contains("source") && d["source"].value("type", Json()).is_string())
+            source = d["source"]["type"];
+        if (d.contains("sink") && d["sink"].value("type", Json()).is_string()) sink = d["sink"]["type"];
     }
-    return Condition::kSucceeded;
+    metrics.RowsCopied(source, sink, number("rowsCopied"), number("dataRead"), number("dataWritten"));
 }
 
 Json SecurePlaceholder() {
@@ -638,6 +642,7 @@ void Engine::OnAttemptDone(RunState& run, ActivityState& act, ActivityResult res
         act.record.error = act.error;
         act.record.status = status::kSucceeded;
         (void)runs_.UpdateActivityRun(act.record);
+        if (metrics_ && IEquals(act.spec->type, "Copy")) RecordCopy(*metrics_, act.output);
         FinishActivity(run, act, status::kSucceeded);
         return;
     }

@@ -78,4 +78,18 @@ LeafVerdict EvaluateLeafRule(const std::vector<Node>& nodes, const StatusLookup&
     return verdict;
 }
 
+Condition ToCondition(model::DependencyCondition c) {
+    switch (c) {
+        case model::DependencyCondition::kSucceeded:
+            return Condition::kSucceeded;
+        case model::DependencyCondition::kFailed:
+            return Condition::kFailed;
+        case model::DependencyCondition::kSkipped:
+            return Condition::kSkipped;
+        case model::DependencyCondition::kCompleted:
+            return Condition::kCompleted;
+    }
+    return Condition::kSucceeded;
+}
+
 }  // namespace adxflow::engine

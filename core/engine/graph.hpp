@@ -13,9 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model/pipeline_spec.hpp"
+
 namespace adxflow::engine {
 
 enum class Condition { kSucceeded, kFailed, kSkipped, kCompleted };
+
+// The graph's condition for a parsed dependsOn condition.
+Condition ToCondition(model::DependencyCondition c);
 
 struct Edge {
     std::string upstream;  // activity name

@@ -239,6 +239,58 @@ TEST_F(ApiTest, SecureStringRunParameterIsSealedAtRestAndScrubbedFromRecords) {
     EXPECT_NE(log_->str().find("attempt=1 failed"), std::string::npos);  // the failure was logged, masked
 }
 
+// /metrics after a Copy: the families of docs/metrics.md with the counts of what just happened.
+TEST_F(ApiTest, MetricsCountRunsActivitiesRowsAndRequests) {
+    PutBasics();
+    SendJson(
+        "PUT", "datasets/OutJson",
+        R"({"properties":{"type":"Json","linkedServiceName":{"referenceName":"Files","type":"LinkedServiceReference"},
+                "typeProperties":{"location":{"type":"FileServerLocation","folderPath":"out","fileName":"m.json"}}}})",
+        200);
+    SendJson("PUT", "pipelines/M",
+             R"({"properties":{"activities":[{"name":"C","type":"Copy",
+                 "inputs":[{"referenceName":"InCsv","type":"DatasetReference"}],
+                 "outputs":[{"referenceName":"OutJson","type":"DatasetReference"}],
+                 "typeProperties":{"source":{"type":"DelimitedTextSource"},"sink":{"type":"JsonSink"}}}]}})",
+             200);
+    auto id = SendJson("POST", "pipelines/M/createRun", "{}", 200)["runId"].get<std::string>();
+    ASSERT_EQ(WaitForRun(id, "Succeeded"), "Succeeded");
+    EXPECT_EQ(Send("GET", "pipelines/NoSuch").status, 404);
+
+    api::Request r;
+    r.method = "GET";
+    r.path = "/healthz";
+    EXPECT_EQ(daemon_->Call(r).status, 200);
+    r.path = "/readyz";
+    EXPECT_EQ(daemon_->Call(r).status, 200);
+    r.path = "/metrics";
+    auto metrics = daemon_->Call(r);
+    ASSERT_EQ(metrics.status, 200);
+    const std::string& text = metrics.body;
+    EXPECT_NE(text.find("adxflow_pipeline_runs_total{status=\"Succeeded\"} 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("adxflow_activity_runs_total{status=\"Succeeded\",type=\"Copy\"} 1"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("adxflow_copy_rows_total{connector=\"FileServer\"} 3"), std::string::npos) << text;
+    const auto in_size = std::filesystem::file_size(dir_ / "files/in/people.csv");
+    EXPECT_NE(text.find("adxflow_copy_bytes_total{connector=\"FileServer\",direction=\"read\"} " +
+                        std::to_string(in_size)),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("adxflow_api_requests_total{code=\"404\",method=\"GET\"} 1"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("adxflow_activity_duration_seconds_bucket{type=\"Copy\""), std::string::npos) << text;
+    EXPECT_NE(text.find("adxflow_worker_pool_size_workers"), std::string::npos) << text;
+    EXPECT_NE(text.find("adxflow_queued_pipeline_runs"), std::string::npos) << text;
+    // Every family carries the prefix (nothing leaks in from a default registry).
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        EXPECT_EQ(line.rfind("adxflow_", 0), 0u) << line;
+    }
+}
+
 TEST_F(ApiTest, EtagsAndConditionalRequests) {
     PutBasics();
     auto put = Send("PUT", "datasets/InCsv", Send("GET", "datasets/InCsv").body);

@@ -20,17 +20,7 @@ using testing::DependencyCase;
 Condition ConditionFrom(const std::string& text) {
     auto c = model::ParseDependencyCondition(text);
     if (!c) throw std::runtime_error("unknown condition " + text);
-    switch (*c) {
-        case model::DependencyCondition::kSucceeded:
-            return Condition::kSucceeded;
-        case model::DependencyCondition::kFailed:
-            return Condition::kFailed;
-        case model::DependencyCondition::kSkipped:
-            return Condition::kSkipped;
-        case model::DependencyCondition::kCompleted:
-            return Condition::kCompleted;
-    }
-    return Condition::kSucceeded;
+    return ToCondition(*c);
 }
 
 std::vector<Node> NodesOf(const DependencyCase& c) {
