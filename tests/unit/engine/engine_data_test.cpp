@@ -105,5 +105,39 @@ TEST(EngineData, LookupOfAnUnknownDatasetFails) {
     EXPECT_NE(run.message.find("DS_Csv"), std::string::npos) << run.message;
 }
 
+// The system variables reach activity expressions: the Copy's output file is named after them.
+TEST(EngineData, SystemVariablesAreAvailableToExpressions) {
+    EngineHarness h;
+    h.definitions.PutDataset("DS_Csv", CsvDataset());
+    WriteFile(h.dir / "data/in.csv", "id\n1\n");
+    Json copy = {
+        {"name", "Copy"},
+        {"type", "Copy"},
+        {"inputs", Json::array({DatasetRef("data", "in.csv")})},
+        {"outputs", Json::array({DatasetRef("out",
+                                            "@{pipeline().DataFactory}|@{pipeline().Pipeline}|"
+                                            "@{pipeline().TriggerType}|@{pipeline().TriggerName}|"
+                                            "@{pipeline().RunId}|@{pipeline().GroupId}|"
+                                            "@{formatDateTime(pipeline().TriggerTime, 'yyyyMMddHH')}|"
+                                            "@{equals(pipeline().TriggerId, '')}.csv")})},
+        {"typeProperties",
+         {{"source", {{"type", "DelimitedTextSource"}}}, {"sink", {{"type", "DelimitedTextSink"}}}}}};
+    auto created = h.Create({{"activities", Json::array({copy})}}, Json::object(), "NamesItself");
+    ASSERT_TRUE(created.ok()) << created.error().Describe();
+    PipelineRun run = h.WaitForEnd(created->run_id);
+    ASSERT_EQ(run.status, "Succeeded") << run.message;
+    // Manual runs: ADF reports TriggerType "Manual" and TriggerName "Manual"; the group is the run itself.
+    const std::string id = created->run_id;
+    const std::string expected =
+        "adxflow|NamesItself|Manual|Manual|" + id + "|" + id + "|2024011508|false.csv";
+    EXPECT_TRUE(std::filesystem::exists(h.dir / "out" / expected))
+        << "expected out/" << expected << "; found: " << [&] {
+               std::string names;
+               for (const auto& e : std::filesystem::directory_iterator(h.dir / "out"))
+                   names += e.path().filename().string() + " ";
+               return names;
+           }();
+}
+
 }  // namespace
 }  // namespace adxflow::engine
