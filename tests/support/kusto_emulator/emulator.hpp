@@ -1,0 +1,47 @@
+#pragma once
+// adxflow-kusto-emulator: a Kusto (Azure Data Explorer) engine endpoint for local development and tests,
+// the way Azurite serves Azure Storage. This first slice answers the cloud metadata, v1 and v2 queries over
+// the KQL subset of kql.hpp, and the management commands that create, fill, list and drop tables; data is
+// kept in memory. See docs/kusto-emulator.md for what is and is not there yet.
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/rows.hpp"
+#include "daemon/http/api_types.hpp"
+
+namespace adxflow::kusto_emulator {
+
+struct EmulatorOptions {
+    std::vector<std::string> databases = {"NetDefaultDB"};
+    int64_t default_truncation_max_records = 500000;  // the service's default result limit
+};
+
+class Emulator {
+  public:
+    explicit Emulator(EmulatorOptions options);
+
+    // The whole HTTP surface (transport-neutral, so tests and the Beast server share it).
+    api::Response Handle(const api::Request& request);
+
+  private:
+    struct Table {
+        std::string name;
+        Schema schema;
+        std::vector<Value> rows;  // row-major
+    };
+    struct Database {
+        std::map<std::string, Table> tables;  // by name (Kusto names are case-sensitive)
+    };
+
+    api::Response Query(const api::Request& request, bool v2);
+    api::Response Management(const api::Request& request);
+
+    EmulatorOptions options_;
+    std::mutex mu_;
+    std::map<std::string, Database> databases_;
+};
+
+}  // namespace adxflow::kusto_emulator

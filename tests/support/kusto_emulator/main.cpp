@@ -1,0 +1,83 @@
+// adxflow-kusto-emulator: serves the Kusto engine endpoint of emulator.hpp over HTTP until SIGINT/SIGTERM.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "daemon/http/server.hpp"
+#include "tests/support/kusto_emulator/emulator.hpp"
+
+namespace {
+
+constexpr const char* kHelp =
+    R"(adxflow-kusto-emulator - a local Kusto (Azure Data Explorer) endpoint for development and tests
+
+Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]...
+
+  --listen HOST:PORT   address to serve on (default 127.0.0.1:8082; port 0 picks a free one, printed on start)
+  --database NAME      a database to create (repeatable; NetDefaultDB always exists)
+  --help               this text
+
+Data lives in memory and is gone when the process ends. See docs/kusto-emulator.md.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace adxflow;
+    std::string listen = "127.0.0.1:8082";
+    kusto_emulator::EmulatorOptions options;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        auto value = [&](const char* flag) -> std::string {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "adxflow-kusto-emulator: %s needs a value\n", flag);
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(kHelp, stdout);
+            return 0;
+        } else if (arg == "--listen") {
+            listen = value("--listen");
+        } else if (arg == "--database") {
+            options.databases.push_back(value("--database"));
+        } else {
+            std::fprintf(stderr, "adxflow-kusto-emulator: unknown option %s (see --help)\n", arg.c_str());
+            return 2;
+        }
+    }
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+        std::fprintf(stderr, "adxflow-kusto-emulator: --listen expects HOST:PORT\n");
+        return 2;
+    }
+    api::ServerOptions server_options;
+    server_options.host = listen.substr(0, colon);
+    if (server_options.host.size() > 2 && server_options.host.front() == '[')
+        server_options.host = server_options.host.substr(1, server_options.host.size() - 2);
+    server_options.port = std::atoi(listen.c_str() + colon + 1);
+    server_options.body_limit_bytes = 64u << 20;
+
+    // Block the signals before the server threads start so that only sigwait below receives them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    kusto_emulator::Emulator emulator(options);
+    api::HttpServer server(server_options, [&emulator](const api::Request& r) { return emulator.Handle(r); });
+    if (auto started = server.Start(); !started.ok()) {
+        std::fprintf(stderr, "adxflow-kusto-emulator: %s\n", started.error().message.c_str());
+        return 1;
+    }
+    std::printf("adxflow-kusto-emulator listening on http://%s:%d\n", server_options.host.c_str(),
+                server.port());
+    std::fflush(stdout);
+    int received = 0;
+    sigwait(&signals, &received);
+    server.Stop();
+    return 0;
+}

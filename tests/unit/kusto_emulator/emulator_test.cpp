@@ -1,0 +1,251 @@
+// The Kusto emulator's first slice: management commands, v1 and v2 queries over the KQL subset, truncation
+// and errors in the service's shapes. Every response is read back with the project's own protocol parser
+// (connectors/common/kusto), as the ADX connector will read the real service.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "connectors/common/http/http_client.hpp"
+#include "connectors/common/kusto/response.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/kusto_emulator/emulator.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace adxflow::kusto_emulator {
+namespace {
+
+using kusto::KustoError;
+using kusto::TableInfo;
+
+struct Table {
+    TableInfo info;
+    std::vector<std::vector<Value>> rows;
+    std::vector<KustoError> errors;
+};
+
+class Collect : public kusto::ResponseHandler {
+  public:
+    Status OnTableStart(const TableInfo& t) override {
+        tables.push_back({t, {}, {}});
+        return Ok();
+    }
+    Status OnRows(const TableInfo&, const RowBatch& rows) override {
+        for (size_t r = 0; r < rows.rows(); ++r)
+            tables.back().rows.emplace_back(rows.Row(r), rows.Row(r) + rows.width());
+        return Ok();
+    }
+    Status OnTableEnd(const TableInfo&, const std::vector<KustoError>& errors) override {
+        tables.back().errors = errors;
+        return Ok();
+    }
+    void OnCompletion(bool errors, bool, const std::vector<KustoError>&) override { has_errors = errors; }
+    const Table* Primary() const {
+        for (const auto& t : tables)
+            if (t.info.is_primary()) return &t;
+        return tables.size() == 1 ? &tables[0] : nullptr;
+    }
+    std::vector<Table> tables;
+    bool has_errors = false;
+};
+
+class EmulatorTest : public ::testing::Test {
+  protected:
+    api::Response Post(const std::string& path, const std::string& csl, const std::string& db = "Sales") {
+        api::Request r;
+        r.method = "POST";
+        r.path = path;
+        r.headers["x-ms-client-request-id"] = "test;1";
+        r.body = Json{{"db", db}, {"csl", csl}, {"properties", {{"Options", Json::object()}}}}.dump();
+        return emulator_.Handle(r);
+    }
+    Collect Mgmt(const std::string& csl) {
+        auto r = Post("/v1/rest/mgmt", csl);
+        EXPECT_EQ(r.status, 200) << csl << " -> " << r.body;
+        Collect c;
+        EXPECT_TRUE(kusto::ParseV1(r.body, c).ok()) << r.body;
+        return c;
+    }
+    Collect QueryV2(const std::string& csl) {
+        auto r = Post("/v2/rest/query", csl);
+        EXPECT_EQ(r.status, 200) << csl << " -> " << r.body;
+        Collect c;
+        Status s = kusto::ParseV2(r.body, c);
+        EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message) << "\n" << r.body;
+        return c;
+    }
+    void Seed() {
+        Mgmt(".create table Orders (id:long, customer:string, amount:real, paid:bool, at:datetime)");
+        Mgmt(
+            ".ingest inline into table Orders <|\n"
+            "1,alice,10.5,true,2024-01-01T00:00:00Z\n"
+            "2,bob,20,false,2024-01-02T00:00:00Z\n"
+            "3,\"carol, jr\",,true,2024-01-03T00:00:00Z\n"
+            "4,alice,7.25,false,\n");
+    }
+
+    Emulator emulator_{EmulatorOptions{{"NetDefaultDB", "Sales"}, 500000}};
+};
+
+TEST_F(EmulatorTest, CloudMetadataNamesTheTokenAudience) {
+    api::Request r;
+    r.method = "GET";
+    r.path = "/v1/rest/auth/metadata";
+    auto response = emulator_.Handle(r);
+    ASSERT_EQ(response.status, 200);
+    EXPECT_EQ(Json::parse(response.body)["AzureAD"]["KustoServiceResourceId"],
+              "https://kusto.kusto.windows.net");
+}
+
+TEST_F(EmulatorTest, CreateIngestAndQueryRoundTripThroughTheParser) {
+    Seed();
+    Collect all = QueryV2("Orders");
+    const Table* t = all.Primary();
+    ASSERT_TRUE(t);
+    ASSERT_EQ(t->info.schema.size(), 5u);
+    EXPECT_EQ(t->info.schema[2].type, ColumnType::kReal);
+    ASSERT_EQ(t->rows.size(), 4u);
+    EXPECT_EQ(std::get<int64_t>(t->rows[0][0]), 1);
+    EXPECT_EQ(std::get<std::string>(t->rows[2][1]), "carol, jr");
+    EXPECT_TRUE(IsNull(t->rows[2][2]));  // empty real -> null
+    EXPECT_EQ(std::get<bool>(t->rows[0][3]), true);
+    EXPECT_TRUE(IsNull(t->rows[3][4]));
+    EXPECT_FALSE(all.has_errors);
+    ASSERT_TRUE(std::any_of(all.tables.begin(), all.tables.end(),
+                            [](const Table& x) { return x.info.kind == "QueryCompletionInformation"; }));
+
+    auto v1 = Post("/v1/rest/query", "Orders | where customer == 'alice' | project id, amount");
+    ASSERT_EQ(v1.status, 200) << v1.body;
+    Collect c1;
+    ASSERT_TRUE(kusto::ParseV1(v1.body, c1).ok());
+    ASSERT_EQ(c1.tables.size(), 1u);
+    ASSERT_EQ(c1.tables[0].rows.size(), 2u);
+    EXPECT_EQ(c1.tables[0].info.schema[1].name, "amount");
+    EXPECT_DOUBLE_EQ(std::get<double>(c1.tables[0].rows[1][1]), 7.25);
+}
+
+TEST_F(EmulatorTest, OperatorsOfTheSubset) {
+    Seed();
+    auto ids = [this](const std::string& csl) {
+        std::vector<int64_t> out;
+        Collect c = QueryV2(csl);
+        if (const Table* t = c.Primary())
+            for (const auto& row : t->rows) out.push_back(std::get<int64_t>(row[0]));
+        return out;
+    };
+    EXPECT_EQ(ids("Orders | take 2"), (std::vector<int64_t>{1, 2}));
+    EXPECT_EQ(ids("Orders | where amount > 8 and paid == false"), (std::vector<int64_t>{2}));
+    EXPECT_EQ(ids("Orders | where customer has 'jr'"), (std::vector<int64_t>{3}));
+    EXPECT_EQ(ids("Orders | where customer startswith 'AL'"), (std::vector<int64_t>{1, 4}));
+    EXPECT_EQ(ids("Orders | sort by amount desc | project id"),
+              (std::vector<int64_t>{2, 1, 4, 3}));  // null last
+    EXPECT_EQ(ids("Orders | top 2 by id asc"), (std::vector<int64_t>{1, 2}));
+    EXPECT_EQ(ids("Orders | where id != 2 | count"), (std::vector<int64_t>{3}));
+    Collect print = QueryV2("print x=1, y='two', z=2.5");
+    ASSERT_TRUE(print.Primary());
+    EXPECT_EQ(print.Primary()->info.schema[1].name, "y");
+    EXPECT_EQ(std::get<std::string>(print.Primary()->rows[0][1]), "two");
+}
+
+TEST_F(EmulatorTest, TruncationIsInBandAndNotruncationLiftsIt) {
+    Seed();
+    Collect cut = QueryV2("set truncationmaxrecords=2; Orders");
+    ASSERT_TRUE(cut.Primary());
+    EXPECT_EQ(cut.Primary()->rows.size(), 2u);
+    ASSERT_EQ(cut.Primary()->errors.size(), 1u);
+    EXPECT_EQ(cut.Primary()->errors[0].code, "LimitsExceeded");
+    EXPECT_FALSE(cut.Primary()->errors[0].permanent);
+    EXPECT_TRUE(cut.has_errors);
+
+    Collect whole = QueryV2("set notruncation; set truncationmaxrecords=2; Orders");
+    EXPECT_EQ(whole.Primary()->rows.size(), 4u);
+    EXPECT_TRUE(whole.Primary()->errors.empty());
+}
+
+TEST_F(EmulatorTest, ErrorsAreOneApiBodiesThatNameTheProblem) {
+    auto missing = Post("/v2/rest/query", "NoSuchTable | take 1");
+    EXPECT_EQ(missing.status, 400);
+    KustoError e = kusto::ParseErrorBody(missing.body);
+    EXPECT_EQ(e.code, "General_BadRequest");
+    EXPECT_NE(e.message.find("NoSuchTable"), std::string::npos) << e.message;
+    EXPECT_TRUE(e.permanent);
+
+    auto unsupported = Post("/v2/rest/query", "Orders | summarize count() by customer");
+    EXPECT_EQ(unsupported.status, 400);
+    EXPECT_NE(kusto::ParseErrorBody(unsupported.body).message.find("summarize"), std::string::npos);
+    auto syntax = Post("/v2/rest/query", "Orders | take");
+    EXPECT_EQ(syntax.status, 400);
+    EXPECT_NE(kusto::ParseErrorBody(syntax.body).message.find("Syntax error"), std::string::npos);
+    EXPECT_EQ(Post("/v2/rest/query", ".show tables").status, 400);  // commands go to /v1/rest/mgmt
+    EXPECT_EQ(Post("/v2/rest/query", "print 1", "NoSuchDb").status, 400);
+    EXPECT_EQ(Post("/v1/rest/mgmt", ".frobnicate").status, 400);
+    Mgmt(".create table Small (a:long)");
+    EXPECT_EQ(Post("/v1/rest/mgmt", ".ingest inline into table Small <| notanumber").status, 400);
+    EXPECT_EQ(QueryV2("Small | count").Primary()->rows[0][0], Value{int64_t{0}});  // nothing half-ingested
+}
+
+TEST_F(EmulatorTest, TablesCanBeListedMergedAndDropped) {
+    Seed();
+    Collect tables = Mgmt(".show tables");
+    ASSERT_EQ(tables.tables[0].rows.size(), 1u);
+    EXPECT_EQ(std::get<std::string>(tables.tables[0].rows[0][0]), "Orders");
+
+    Mgmt(".create-merge table Orders (id:long, note:string)");
+    Collect widened = QueryV2("Orders | project id, note");
+    ASSERT_EQ(widened.Primary()->rows.size(), 4u);
+    EXPECT_TRUE(IsNull(widened.Primary()->rows[0][1]));
+    EXPECT_EQ(Post("/v1/rest/mgmt", ".create-merge table Orders (id:string)").status, 400);
+
+    Mgmt(".drop table Orders");
+    EXPECT_EQ(Post("/v2/rest/query", "Orders").status, 400);
+    EXPECT_EQ(Post("/v1/rest/mgmt", ".drop table Orders").status, 400);
+    EXPECT_EQ(Post("/v1/rest/mgmt", ".drop table Orders ifexists").status, 200);
+}
+
+// The binary over a real socket: what users run and what later integration tests will start.
+TEST(EmulatorBinary, ServesQueriesOnALoopbackPort) {
+    testing::TempDir dir;
+    const int port = testing::FreeLoopbackPort();
+    std::string error;
+    auto child =
+        testing::ChildProcess::Spawn({(testing::BinaryDir() / "adxflow-kusto-emulator").string(), "--listen",
+                                      "127.0.0.1:" + std::to_string(port), "--database", "Sales"},
+                                     {}, dir / "emulator.log", error);
+    ASSERT_TRUE(child) << error;
+    http::HttpClient client;
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    bool up = false;
+    for (int i = 0; i < 200 && !up; ++i) {  // bounded: 10 s
+        http::HttpRequest probe;
+        probe.url = base + "/v1/rest/auth/metadata";
+        auto r = client.Send(probe);
+        up = r.ok() && r->status == 200;
+        if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(up) << testing::ReadFile(dir / "emulator.log");
+    auto post = [&](const std::string& path, const std::string& csl) {
+        http::HttpRequest request;
+        request.method = "POST";
+        request.url = base + path;
+        request.headers.Set("Content-Type", "application/json");
+        request.body = Json{{"db", "Sales"}, {"csl", csl}}.dump();
+        return client.Send(request);
+    };
+    ASSERT_EQ(post("/v1/rest/mgmt", ".create table T (a:long, b:string)")->status, 200);
+    ASSERT_EQ(post("/v1/rest/mgmt", ".ingest inline into table T <| 1,x\n2,y")->status, 200);
+    auto result = post("/v2/rest/query", "T | where a >= 2");
+    ASSERT_TRUE(result.ok());
+    ASSERT_EQ(result->status, 200) << result->body;
+    Collect c;
+    ASSERT_TRUE(kusto::ParseV2(result->body, c).ok());
+    ASSERT_TRUE(c.Primary());
+    ASSERT_EQ(c.Primary()->rows.size(), 1u);
+    EXPECT_EQ(std::get<std::string>(c.Primary()->rows[0][1]), "y");
+    const int status = child->Stop(std::chrono::seconds(5));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << testing::DescribeWaitStatus(status);
+}
+
+}  // namespace
+}  // namespace adxflow::kusto_emulator
