@@ -1,0 +1,81 @@
+// The official Kusto SDK for Node (azure-kusto-data, pinned in tests/node) against adxflow-kusto-emulator:
+// what the SDK's own parsers accept is what the real service's clients will accept from the emulator.
+//
+// Environment (set by kusto_sdk_test.cpp):
+//   KUSTO_URL           http://127.0.0.1:PORT of the emulator, which has a database "Sales"
+//   ADXFLOW_NODE_TOOLS  folder holding node_modules with the SDK (default: <repo>/tests/node)
+"use strict";
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { createRequire } = require("node:module");
+
+const url = process.env.KUSTO_URL;
+if (!url) throw new Error("KUSTO_URL is not set (run this through kusto_sdk_test)");
+const toolsDir = process.env.ADXFLOW_NODE_TOOLS || path.resolve(__dirname, "../../node");
+
+function loadSdk() {
+    const toolsRequire = createRequire(path.join(toolsDir, "package.json"));
+    try {
+        return toolsRequire("azure-kusto-data");
+    } catch (e) {
+        throw new Error(`azure-kusto-data is not installed under ${toolsDir}/node_modules: run \`cd tests/node && npm ci\` (${e.message})`);
+    }
+}
+const { Client, KustoConnectionStringBuilder, ClientRequestProperties } = loadSdk();
+
+// Authentication is not in the emulator's first slice: any bearer token is accepted.
+const client = new Client(KustoConnectionStringBuilder.withAccessToken(url, "emulator-accepts-any-token"));
+const rowsOf = (table) => [...table.rows()].map((r) => r.toJSON());
+
+test("management commands: create, ingest inline, show tables, show version", async () => {
+    await client.executeMgmt("Sales", ".create table Orders (id:long, customer:string, amount:real, paid:bool, at:datetime)");
+    await client.executeMgmt("Sales",
+        ".ingest inline into table Orders <|\n1,alice,10.5,true,2024-01-01T00:00:00Z\n2,bob,20,false,2024-01-02T00:00:00Z\n3,carol,,true,");
+    const tables = await client.executeMgmt("Sales", ".show tables");
+    assert.deepEqual(rowsOf(tables.primaryResults[0]).map((r) => r.TableName), ["Orders"]);
+    const version = await client.executeMgmt("NetDefaultDB", ".show version");
+    assert.equal(rowsOf(version.primaryResults[0])[0].ServiceType, "Engine");
+});
+
+test("v2 query: typed values, nulls, where/project/sort", async () => {
+    const result = await client.execute("Sales", "Orders | where amount > 5 | project id, customer, amount, paid, at | sort by id asc");
+    const rows = rowsOf(result.primaryResults[0]);
+    assert.equal(rows.length, 2);
+    assert.equal(rows[0].id, 1);
+    assert.equal(rows[0].customer, "alice");
+    assert.equal(rows[0].amount, 10.5);
+    assert.equal(rows[0].paid, true);
+    assert.equal(new Date(rows[0].at).toISOString(), "2024-01-01T00:00:00.000Z");
+    const nulls = rowsOf((await client.execute("Sales", "Orders | where id == 3")).primaryResults[0]);
+    assert.equal(nulls[0].amount, null);
+    assert.equal(nulls[0].at, null);
+});
+
+test("v1 query through the SDK", async () => {
+    const result = await client.executeQueryV1("Sales", "Orders | count");
+    assert.equal(rowsOf(result.primaryResults[0])[0].Count, 3);
+});
+
+test("request properties and set notruncation are accepted", async () => {
+    const props = new ClientRequestProperties();
+    props.setOption("servertimeout", "00:01:00");
+    props.clientRequestId = "adxflow-test;" + Date.now();
+    const result = await client.execute("Sales", "set notruncation; Orders | take 2", props);
+    assert.equal(rowsOf(result.primaryResults[0]).length, 2);
+});
+
+test("truncation is surfaced by the SDK as a request with errors", async () => {
+    await assert.rejects(client.execute("Sales", "set truncationmaxrecords=1; Orders"), (e) => {
+        assert.match(String(e.message) + JSON.stringify(e), /LimitsExceeded|80DA0003|errors/i);
+        return true;
+    });
+});
+
+test("semantic errors reach the caller with the table name", async () => {
+    await assert.rejects(client.execute("Sales", "NoSuchTable | take 1"), (e) => {
+        assert.match(String(e.message) + JSON.stringify(e), /NoSuchTable/);
+        return true;
+    });
+});
