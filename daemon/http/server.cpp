@@ -20,36 +20,40 @@ using tcp = net::ip::tcp;
 namespace {
 
 std::string ErrorBody(const char* code, const std::string& message) {
-    return std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + R"(","target":null}})";
+    return std::string(R"({"error":{"code":")") + code + R"(","message":")" + message +
+           R"(","target":null}})";
 }
 
 class Session : public std::enable_shared_from_this<Session> {
-public:
+  public:
     Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler)
         : stream_(std::move(socket)), options_(options), handler_(handler) {}
 
-    void Run() { net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this())); }
+    void Run() {
+        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this()));
+    }
 
-private:
+  private:
     void Read() {
         parser_.emplace();
         parser_->body_limit(options_.body_limit_bytes);
         parser_->header_limit(64 * 1024);
         stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+        http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&Session::OnRead, shared_from_this()));
     }
 
     void OnRead(beast::error_code ec, std::size_t) {
-        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-            ec == net::error::connection_reset || ec == net::error::eof)
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+            ec == beast::error::timeout || ec == net::error::connection_reset || ec == net::error::eof)
             return Close();
         if (ec) {
             // Malformed HTTP or an oversized body: answer once, then close (the stream is out of sync).
             int status = ec == http::error::body_limit ? 413 : 400;
             const char* code = status == 413 ? "RequestEntityTooLarge" : "BadRequest";
-            std::string msg = status == 413 ? "request body exceeds " + std::to_string(options_.body_limit_bytes) +
-                                                  " bytes"
-                                            : "malformed HTTP request: " + ec.message();
+            std::string msg =
+                status == 413 ? "request body exceeds " + std::to_string(options_.body_limit_bytes) + " bytes"
+                              : "malformed HTTP request: " + ec.message();
             return WriteRaw(status, ErrorBody(code, msg), false);
         }
         auto& msg = parser_->get();
@@ -73,6 +77,17 @@ private:
             res.status = 500;
             res.body = ErrorBody("InternalServerError", "internal error");
         }
+        if (res.stream) {
+            auto head = std::make_shared<http::response<http::empty_body>>();
+            head->version(version);
+            head->result(static_cast<http::status>(res.status));
+            head->set(http::field::server, "adxflowd");
+            head->set(http::field::content_type, res.content_type);
+            for (const auto& [k, v] : res.headers) head->set(k, v);
+            head->keep_alive(keep_alive);
+            head->chunked(true);
+            return WriteStream(std::move(head), std::move(res.stream));
+        }
         auto out = std::make_shared<http::response<http::string_body>>();
         out->version(version);
         out->result(static_cast<http::status>(res.status));
@@ -81,8 +96,10 @@ private:
         for (const auto& [k, v] : res.headers) out->set(k, v);
         if (auto rid = req.Header("x-ms-client-request-id")) out->set("x-ms-client-request-id", *rid);
         out->keep_alive(keep_alive);
-        if (res.status == 304 || res.status == 204) out->body().clear();
-        else out->body() = std::move(res.body);
+        if (res.status == 304 || res.status == 204)
+            out->body().clear();
+        else
+            out->body() = std::move(res.body);
         out->prepare_payload();
         Write(out);
     }
@@ -105,6 +122,62 @@ private:
             if (ec || !out->keep_alive()) return self->Close();
             self->Read();
         });
+    }
+
+    // Streamed bodies: the header, then one chunk per piece the producer hands out, then the last chunk.
+    // Each write gets its own deadline, so a client that stops reading is dropped like a stalled upload.
+    struct StreamState {
+        std::shared_ptr<http::response<http::empty_body>> head;
+        http::response_serializer<http::empty_body> serializer;
+        BodyStream next;
+        std::string piece;
+        bool keep_alive;
+        StreamState(std::shared_ptr<http::response<http::empty_body>> h, BodyStream n)
+            : head(std::move(h)), serializer(*head), next(std::move(n)), keep_alive(head->keep_alive()) {}
+    };
+
+    void WriteStream(std::shared_ptr<http::response<http::empty_body>> head, BodyStream next) {
+        auto state = std::make_shared<StreamState>(std::move(head), std::move(next));
+        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        http::async_write_header(stream_, state->serializer,
+                                 [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
+                                     if (ec) return self->Close();
+                                     self->NextPiece(state);
+                                 });
+    }
+
+    void NextPiece(std::shared_ptr<StreamState> state) {
+        bool more = true;
+        state->piece.clear();
+        while (state->piece.empty() && more) {
+            try {
+                more = state->next(state->piece);
+            } catch (const std::exception& e) {
+                // Headers are gone already: the only honest signal left is to cut the connection.
+                spdlog::error("api: streamed body failed: {}", e.what());
+                return Close();
+            }
+        }
+        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        if (state->piece.empty()) {
+            return net::async_write(stream_, http::make_chunk_last(),
+                                    [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
+                                        if (ec || !state->keep_alive) return self->Close();
+                                        self->Read();
+                                    });
+        }
+        net::async_write(
+            stream_, http::make_chunk(net::buffer(state->piece)),
+            [self = shared_from_this(), state, more](beast::error_code ec, std::size_t) {
+                if (ec) return self->Close();
+                if (more) return self->NextPiece(state);
+                self->stream_.expires_after(std::chrono::seconds(self->options_.request_timeout_secs));
+                net::async_write(self->stream_, http::make_chunk_last(),
+                                 [self, state](beast::error_code ec2, std::size_t) {
+                                     if (ec2 || !state->keep_alive) return self->Close();
+                                     self->Read();
+                                 });
+            });
     }
 
     void Close() {
@@ -143,14 +216,17 @@ HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make
     impl_->handler = std::move(handler);
 }
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+    Stop();
+}
 
 Status HttpServer::Start() {
     beast::error_code ec;
     auto address = net::ip::make_address(impl_->options.host, ec);
     if (ec)
-        return MakeError(ErrorKind::kInvalidInput, "api.listen",
-                         "'" + impl_->options.host + "' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)");
+        return MakeError(
+            ErrorKind::kInvalidInput, "api.listen",
+            "'" + impl_->options.host + "' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)");
     tcp::endpoint endpoint(address, static_cast<unsigned short>(impl_->options.port));
     auto& acc = impl_->acceptor;
     acc.open(endpoint.protocol(), ec);
@@ -159,8 +235,8 @@ Status HttpServer::Start() {
     if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
         return MakeError(ErrorKind::kInternal, "api.listen",
-                         "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " +
-                             ec.message());
+                         "cannot listen on " + impl_->options.host + ":" +
+                             std::to_string(impl_->options.port) + ": " + ec.message());
     impl_->bound_port = acc.local_endpoint().port();
     impl_->Accept();
     for (int i = 0; i < std::max(1, impl_->options.threads); ++i)
@@ -180,6 +256,8 @@ void HttpServer::Stop() {
     impl_->threads.clear();
 }
 
-int HttpServer::port() const { return impl_->bound_port; }
+int HttpServer::port() const {
+    return impl_->bound_port;
+}
 
 }  // namespace adxflow::api

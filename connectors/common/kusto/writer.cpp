@@ -1,5 +1,6 @@
 #include "connectors/common/kusto/writer.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include "core/ids.hpp"
@@ -30,6 +31,42 @@ Json RowsJson(const Schema& schema, const std::vector<Value>& cells) {
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+// JSON string escaping without building a JSON value: runs of plain characters are copied at once.
+void AppendJsonString(std::string& out, std::string_view s) {
+    static const char kHex[] = "0123456789abcdef";
+    out += '"';
+    size_t run = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                out += "\\u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 0xF];
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out += '"';
 }
 
 }  // namespace
@@ -95,37 +132,92 @@ Json OneApiError(const KustoError& error) {
               {"@permanent", error.permanent}}}};
 }
 
-V2Writer::V2Writer(std::string& out) : out_(out) {
-    out_ += R"([{"FrameType":"DataSetHeader","IsProgressive":false,"Version":"v2.0","IsFragmented":false,)"
-            R"("ErrorReportingPlacement":"InData"})";
-    out_ += "\r\n,";
-    out_ +=
-        R"({"FrameType":"DataTable","TableId":0,"TableKind":"QueryProperties","TableName":"@ExtendedProperties",)"
-        R"("Columns":[{"ColumnName":"TableId","ColumnType":"int"},{"ColumnName":"Key","ColumnType":"string"},)"
-        R"({"ColumnName":"Value","ColumnType":"dynamic"}],"Rows":[]})";
-}
-
-void V2Writer::Table(const std::string& kind, const std::string& name, const Schema& schema,
-                     const std::vector<Value>& rows, const KustoError* in_band_error) {
-    Json frame = {{"FrameType", "DataTable"},
-                  {"TableId", next_table_id_++},
-                  {"TableKind", kind},
-                  {"TableName", name},
-                  {"Columns", ColumnsJson(schema, false)},
-                  {"Rows", RowsJson(schema, rows)}};
-    if (in_band_error) {
-        frame["Rows"].push_back({{"OneApiErrors", Json::array({OneApiError(*in_band_error)})}});
-        errors_.push_back(*in_band_error);
+void AppendWire(std::string& out, ColumnType type, const Value& value) {
+    switch (value.index()) {
+        case 0:
+            out += "null";
+            return;
+        case 1:
+            out += std::get<bool>(value) ? "true" : "false";
+            return;
+        case 2: {
+            char buf[24];
+            auto [p, ec] = std::to_chars(buf, buf + sizeof buf, std::get<int64_t>(value));
+            out.append(buf, p);
+            return;
+        }
+        case 3: {
+            double d = std::get<double>(value);
+            if (std::isnan(d))
+                out += "\"NaN\"";
+            else if (std::isinf(d))
+                out += d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+            else {
+                char buf[32];
+                auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+                out.append(buf, p);
+            }
+            return;
+        }
+        default: {
+            const std::string& str = std::get<std::string>(value);
+            // As ToWire: dynamic text that is JSON travels as that JSON (accept() validates without a DOM).
+            if (type == ColumnType::kDynamic && Json::accept(str)) {
+                out += str;
+                return;
+            }
+            AppendJsonString(out, str);
+        }
     }
-    out_ += "\r\n,";
-    out_ += frame.dump();
 }
 
-void V2Writer::Finish(const std::string& client_request_id) {
+std::string V2Header() {
+    return R"([{"FrameType":"DataSetHeader","IsProgressive":false,"Version":"v2.0","IsFragmented":false,)"
+           R"("ErrorReportingPlacement":"InData"})"
+           "\r\n,"
+           R"({"FrameType":"DataTable","TableId":0,"TableKind":"QueryProperties","TableName":"@ExtendedProperties",)"
+           R"("Columns":[{"ColumnName":"TableId","ColumnType":"int"},{"ColumnName":"Key","ColumnType":"string"},)"
+           R"({"ColumnName":"Value","ColumnType":"dynamic"}],"Rows":[]})";
+}
+
+std::string V2TableStart(int table_id, const std::string& kind, const std::string& name,
+                         const Schema& schema) {
+    Json head = {{"FrameType", "DataTable"},
+                 {"TableId", table_id},
+                 {"TableKind", kind},
+                 {"TableName", name},
+                 {"Columns", ColumnsJson(schema, false)}};
+    std::string text = head.dump();
+    text.pop_back();  // reopen the object to append Rows
+    return "\r\n," + text + R"(,"Rows":[)";
+}
+
+void AppendV2Row(std::string& out, const Schema& schema, const Value* row, bool first) {
+    if (!first) out += ',';
+    out += '[';
+    for (size_t c = 0; c < schema.size(); ++c) {
+        if (c) out += ',';
+        AppendWire(out, schema[c].type, row[c]);
+    }
+    out += ']';
+}
+
+std::string V2TableEnd(const KustoError* in_band_error, bool had_rows) {
+    std::string out;
+    if (in_band_error) {
+        if (had_rows) out += ',';
+        out += Json{{"OneApiErrors", Json::array({OneApiError(*in_band_error)})}}.dump();
+    }
+    out += "]}";
+    return out;
+}
+
+std::string V2Finish(int table_id, const std::string& client_request_id,
+                     const std::vector<KustoError>& errors) {
     const std::string now = FormatTimestamp(std::chrono::system_clock::now());
-    const bool failed = !errors_.empty();
+    const bool failed = !errors.empty();
     Json info = {{"FrameType", "DataTable"},
-                 {"TableId", next_table_id_++},
+                 {"TableId", table_id},
                  {"TableKind", "QueryCompletionInformation"},
                  {"TableName", "QueryCompletionInformation"},
                  {"Columns", Json::array({{{"ColumnName", "Timestamp"}, {"ColumnType", "datetime"}},
@@ -149,16 +241,33 @@ void V2Writer::Finish(const std::string& client_request_id) {
          failed ? 1 : 4, failed ? "QueryLimitsExceeded" : "QueryInfo",
          failed ? R"({"Count":1,"Text":"Query completed with errors"})"
                 : R"({"Count":1,"Text":"Query completed successfully"})"});
-    out_ += "\r\n,";
-    out_ += info.dump();
     Json completion = {{"FrameType", "DataSetCompletion"}, {"HasErrors", failed}, {"Cancelled", false}};
     if (failed) {
         completion["OneApiErrors"] = Json::array();
-        for (const auto& e : errors_) completion["OneApiErrors"].push_back(OneApiError(e));
+        for (const auto& e : errors) completion["OneApiErrors"].push_back(OneApiError(e));
     }
-    out_ += "\r\n,";
-    out_ += completion.dump();
-    out_ += "\r\n]";
+    return "\r\n," + info.dump() + "\r\n," + completion.dump() + "\r\n]";
+}
+
+V2Writer::V2Writer(std::string& out) : out_(out) {
+    out_ += V2Header();
+}
+
+void V2Writer::Table(const std::string& kind, const std::string& name, const Schema& schema,
+                     const std::vector<Value>& rows, const KustoError* in_band_error) {
+    out_ += V2TableStart(next_table_id_++, kind, name, schema);
+    const size_t width = schema.size();
+    bool first = true;
+    for (size_t r = 0; width > 0 && r + width <= rows.size(); r += width) {
+        AppendV2Row(out_, schema, rows.data() + r, first);
+        first = false;
+    }
+    if (in_band_error) errors_.push_back(*in_band_error);
+    out_ += V2TableEnd(in_band_error, !first);
+}
+
+void V2Writer::Finish(const std::string& client_request_id) {
+    out_ += V2Finish(next_table_id_++, client_request_id, errors_);
 }
 
 std::string V1Body(const std::vector<std::pair<Schema, std::vector<Value>>>& tables) {

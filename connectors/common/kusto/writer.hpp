@@ -19,6 +19,20 @@ const char* V1DataType(ColumnType type);
 // The OneApi error object {"error": {...}} with the members SDKs read.
 Json OneApiError(const KustoError& error);
 
+// Appends a cell's wire JSON to `out` without building a JSON value (the emulator's hot path).
+void AppendWire(std::string& out, ColumnType type, const Value& value);
+
+// The pieces of a v2 body, for writers that stream it (the emulator) and for V2Writer below.
+std::string V2Header();  // "[" DataSetHeader, @ExtendedProperties
+std::string V2TableStart(int table_id, const std::string& kind, const std::string& name,
+                         const Schema& schema);
+void AppendV2Row(std::string& out, const Schema& schema, const Value* row, bool first);
+// Closes the table's Rows (with an in-band error row when given) and the frame.
+std::string V2TableEnd(const KustoError* in_band_error, bool had_rows);
+// QueryCompletionInformation, DataSetCompletion (with `errors`) and the closing "]".
+std::string V2Finish(int table_id, const std::string& client_request_id,
+                     const std::vector<KustoError>& errors);
+
 // Appends a v2 body to `out`, frame by frame (one frame per line, as the service does with
 // results_v2_newlines_between_frames): header and @ExtendedProperties, then tables, then
 // QueryCompletionInformation and DataSetCompletion from Finish().

@@ -17,7 +17,15 @@ namespace adxflow::kusto_emulator {
 struct EmulatorOptions {
     std::vector<std::string> databases = {"NetDefaultDB"};
     int64_t default_truncation_max_records = 500000;  // the service's default result limit
+    // Tables generated on the fly, present in every database: 8 columns of mixed types whose values follow
+    // from the row number, so that benchmarks can read millions of rows that are never stored.
+    std::vector<std::pair<std::string, int64_t>> synthetic_tables;
+    size_t stream_piece_bytes = 256 * 1024;  // size of the chunks a streamed result is written in
 };
+
+// The schema of a synthetic table, and its row `i` (deterministic).
+Schema SyntheticSchema();
+void SyntheticRow(int64_t i, Value* row);
 
 class Emulator {
   public:

@@ -12,10 +12,13 @@ namespace {
 constexpr const char* kHelp =
     R"(adxflow-kusto-emulator - a local Kusto (Azure Data Explorer) endpoint for development and tests
 
-Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]...
+Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]... [--synthetic-table NAME:ROWS]...
 
   --listen HOST:PORT   address to serve on (default 127.0.0.1:8082; port 0 picks a free one, printed on start)
   --database NAME      a database to create (repeatable; NetDefaultDB always exists)
+  --synthetic-table NAME:ROWS
+                       a table of ROWS generated rows (8 mixed-type columns) in every database, never
+                       stored: for benchmarks (supports `NAME`, `NAME | take N`, `NAME | count`)
   --help               this text
 
 Data lives in memory and is gone when the process ends. See docs/kusto-emulator.md.
@@ -43,6 +46,16 @@ int main(int argc, char** argv) {
             listen = value("--listen");
         } else if (arg == "--database") {
             options.databases.push_back(value("--database"));
+        } else if (arg == "--synthetic-table") {
+            std::string spec = value("--synthetic-table");
+            auto colon = spec.rfind(':');
+            long long rows = colon == std::string::npos ? -1 : std::atoll(spec.c_str() + colon + 1);
+            if (colon == std::string::npos || colon == 0 || rows < 0) {
+                std::fprintf(stderr, "adxflow-kusto-emulator: --synthetic-table expects NAME:ROWS, got %s\n",
+                             spec.c_str());
+                return 2;
+            }
+            options.synthetic_tables.emplace_back(spec.substr(0, colon), rows);
         } else {
             std::fprintf(stderr, "adxflow-kusto-emulator: unknown option %s (see --help)\n", arg.c_str());
             return 2;

@@ -4,10 +4,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "connectors/common/kusto/response.hpp"
+#include "connectors/common/kusto/writer.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace adxflow::kusto {
@@ -265,6 +267,46 @@ TEST(KustoValues, TicksBecomeKustoTimespanText) {
     EXPECT_EQ(TimespanFromTicks(864010010001), "1.00:00:01.0010001");
     EXPECT_EQ(TimespanFromTicks(-1728020020002), "-2.00:00:02.0020002");
     EXPECT_EQ(TimespanFromTicks(36000000000), "01:00:00");
+}
+
+// What the writer produces, the parser reads back unchanged: every type, nulls, escapes, special reals.
+TEST(KustoWriter, V2AndV1RoundTripEveryTypeAndTrickyText) {
+    const Schema schema = {
+        {"s", ColumnType::kString}, {"b", ColumnType::kBool},     {"l", ColumnType::kLong},
+        {"r", ColumnType::kReal},   {"d", ColumnType::kDateTime}, {"t", ColumnType::kTimeSpan},
+        {"g", ColumnType::kGuid},   {"x", ColumnType::kDynamic},  {"m", ColumnType::kDecimal}};
+    const std::vector<Value> rows = {
+        Value{std::string("quote \" backslash \\ newline \n tab \t bell \x07 \xc3\xa9")}, Value{true},
+        Value{int64_t{-9223372036854775807LL}}, Value{1.5},
+        Value{std::string("2024-01-01T00:00:00.0000000Z")}, Value{std::string("1.02:03:04.5000000")},
+        Value{std::string("6f3c1072-2739-461c-8aa7-3cfc8ff528a8")},
+        Value{std::string(R"({"a":[1,2,{"b":null}]})")}, Value{std::string("123.4500")},
+        // the second row: nulls, and reals the JSON grammar cannot hold
+        Value{}, Value{}, Value{}, Value{std::numeric_limits<double>::infinity()}, Value{}, Value{}, Value{},
+        Value{std::string("not json")}, Value{}};
+    std::string body;
+    kusto::V2Writer writer(body);
+    writer.Table("PrimaryResult", "PrimaryResult", schema, rows);
+    writer.Finish("rt;1");
+    Collector c;
+    ASSERT_TRUE(ParseV2(body, c).ok()) << body;
+    const CollectedTable* t = c.Primary();
+    ASSERT_TRUE(t);
+    ASSERT_EQ(t->rows.size(), 2u);
+    for (size_t i = 0; i < schema.size(); ++i) {
+        SCOPED_TRACE(schema[i].name);
+        if (schema[i].type == ColumnType::kDynamic && i < 9 && !IsNull(rows[i])) {
+            EXPECT_EQ(Json::parse(std::get<std::string>(t->rows[0][i])),
+                      Json::parse(std::get<std::string>(rows[i])));
+        } else {
+            EXPECT_EQ(t->rows[0][i], rows[i]);
+        }
+        EXPECT_EQ(t->rows[1][i], rows[schema.size() + i]);
+    }
+    const std::string v1 = kusto::V1Body({{schema, rows}});
+    Collector c1;
+    ASSERT_TRUE(ParseV1(v1, c1).ok()) << v1;
+    EXPECT_EQ(c1.tables[0].rows[1], std::vector<Value>(rows.begin() + 9, rows.end()));
 }
 
 TEST(KustoMalformed, BrokenBodiesAreErrorsNotCrashes) {
