@@ -160,13 +160,17 @@ api::Response V1Response(const Schema& schema, std::vector<Value> rows) {
 
 }  // namespace
 
-Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)) {
+Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), auth_(options_.auth) {
     for (const auto& db : options_.databases) databases_[db];
 }
 
 api::Response Emulator::Handle(const api::Request& request) {
     api::Response response;
-    if (request.method == "GET" && request.path == "/v1/rest/auth/metadata") {
+    const std::string* host = request.Header("host");
+    const std::string base_url = "http://" + (host ? *host : std::string("127.0.0.1"));
+    if (auto token = auth_.HandleTokenRequest(request, base_url)) {
+        response = std::move(*token);
+    } else if (request.method == "GET" && request.path == "/v1/rest/auth/metadata") {
         response.body = Json{{"AzureAD",
                               {{"LoginEndpoint", "https://login.microsoftonline.com"},
                                {"LoginMfaRequired", false},
@@ -349,6 +353,7 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
     if (!body.ok()) return BadRequest(body.error().message);
     if (!body->csl.empty() && Trim(body->csl)[0] == '.')
         return BadRequest("Control commands (starting with a dot '.') go to /v1/rest/mgmt");
+    if (auto denied = auth_.Authorize(request, body->db, Role::kViewer)) return std::move(*denied);
     auto query = ParseQuery(body->csl);
     if (!query.ok())
         return ErrorResponse(400, "General_BadRequest",
@@ -507,6 +512,12 @@ api::Response Emulator::Management(const api::Request& request) {
     if (!body.ok()) return BadRequest(body.error().message);
     const std::string csl = Trim(body->csl);
     const std::string lower = ToLower(csl);
+    // The role a command needs, as ADX assigns them: reading metadata is a viewer's, ingesting an
+    // ingestor's, changing tables an admin's.
+    const Role needed = lower.rfind(".show", 0) == 0     ? Role::kViewer
+                        : lower.rfind(".ingest", 0) == 0 ? Role::kIngestor
+                                                         : Role::kAdmin;
+    if (auto denied = auth_.Authorize(request, body->db, needed)) return std::move(*denied);
 
     if (lower == ".show version") {
         return V1Response({{"BuildVersion", ColumnType::kString},

@@ -11,6 +11,7 @@
 
 #include "core/rows.hpp"
 #include "daemon/http/api_types.hpp"
+#include "tests/support/kusto_emulator/auth.hpp"
 
 namespace adxflow::kusto_emulator {
 
@@ -21,6 +22,7 @@ struct EmulatorOptions {
     // from the row number, so that benchmarks can read millions of rows that are never stored.
     std::vector<std::pair<std::string, int64_t>> synthetic_tables;
     size_t stream_piece_bytes = 256 * 1024;  // size of the chunks a streamed result is written in
+    AuthOptions auth;
 };
 
 // The schema of a synthetic table, and its row `i` (deterministic).
@@ -48,6 +50,7 @@ class Emulator {
     api::Response Management(const api::Request& request);
 
     EmulatorOptions options_;
+    Auth auth_;
     std::mutex mu_;
     std::map<std::string, Database> databases_;
 };

@@ -2,6 +2,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "daemon/http/server.hpp"
@@ -13,12 +15,18 @@ constexpr const char* kHelp =
     R"(adxflow-kusto-emulator - a local Kusto (Azure Data Explorer) endpoint for development and tests
 
 Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]... [--synthetic-table NAME:ROWS]...
+                              [--config FILE] [--no-auth]
 
   --listen HOST:PORT   address to serve on (default 127.0.0.1:8082; port 0 picks a free one, printed on start)
   --database NAME      a database to create (repeatable; NetDefaultDB always exists)
   --synthetic-table NAME:ROWS
                        a table of ROWS generated rows (8 mixed-type columns) in every database, never
                        stored: for benchmarks (supports `NAME`, `NAME | take N`, `NAME | count`)
+  --config FILE        JSON: {"identities": [{"type": "servicePrincipal", "tenant", "clientId", "clientSecret",
+                       "roles": {"Sales": "admin"}}, {"type": "systemManagedIdentity", "roles": {...}},
+                       {"type": "userManagedIdentity", "clientId", "resourceId", "roles": {...}}],
+                       "identityHeader": "..."}; with identities, the engine endpoints demand their tokens
+  --no-auth            accept any request, with or without a token, even when identities are configured
   --help               this text
 
 Data lives in memory and is gone when the process ends. See docs/kusto-emulator.md.
@@ -30,6 +38,7 @@ int main(int argc, char** argv) {
     using namespace adxflow;
     std::string listen = "127.0.0.1:8082";
     kusto_emulator::EmulatorOptions options;
+    bool no_auth = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* flag) -> std::string {
@@ -46,6 +55,29 @@ int main(int argc, char** argv) {
             listen = value("--listen");
         } else if (arg == "--database") {
             options.databases.push_back(value("--database"));
+        } else if (arg == "--config") {
+            const std::string file = value("--config");
+            std::ifstream in(file);
+            std::stringstream text;
+            text << in.rdbuf();
+            auto json = ParseJson(text.str(), file);
+            if (!in || !json.ok()) {
+                std::fprintf(stderr, "adxflow-kusto-emulator: %s\n",
+                             json.ok() ? ("cannot read " + file).c_str() : json.error().message.c_str());
+                return 2;
+            }
+            auto auth = kusto_emulator::ParseAuthOptions(*json);
+            if (!auth.ok()) {
+                std::fprintf(stderr, "adxflow-kusto-emulator: %s: %s\n", file.c_str(),
+                             auth.error().message.c_str());
+                return 2;
+            }
+            const bool keep_off = no_auth;
+            options.auth = std::move(auth).value();
+            if (keep_off) options.auth.required = false;
+        } else if (arg == "--no-auth") {
+            no_auth = true;
+            options.auth.required = false;
         } else if (arg == "--synthetic-table") {
             std::string spec = value("--synthetic-table");
             auto colon = spec.rfind(':');

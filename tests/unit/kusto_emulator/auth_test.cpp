@@ -1,0 +1,222 @@
+// The emulator's identity endpoints (Azure AD client credentials v1/v2, IMDS, App Service) and the engine's
+// token check (401 without a valid token, 403 without a role), in-process and through the binary.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "connectors/common/http/http_client.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/kusto_emulator/emulator.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace adxflow::kusto_emulator {
+namespace {
+
+const Json kConfig = Json::parse(R"({
+  "identityHeader": "secret-header",
+  "identities": [
+    {"type": "servicePrincipal", "tenant": "contoso", "clientId": "app-1", "clientSecret": "s3cret",
+     "roles": {"Sales": "admin"}},
+    {"type": "servicePrincipal", "tenant": "contoso", "clientId": "reader", "clientSecret": "r",
+     "roles": {"*": "viewer"}},
+    {"type": "systemManagedIdentity", "objectId": "system-oid", "roles": {"Sales": "ingestor"}},
+    {"type": "userManagedIdentity", "clientId": "uami-client", "objectId": "uami-oid",
+     "resourceId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u1",
+     "roles": {"Sales": "viewer"}}
+  ]})");
+
+class AuthTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        auto auth = ParseAuthOptions(kConfig);
+        ASSERT_TRUE(auth.ok()) << auth.error().message;
+        EmulatorOptions options;
+        options.databases = {"NetDefaultDB", "Sales"};
+        options.auth = *auth;
+        emulator_ = std::make_unique<Emulator>(options);
+    }
+    api::Response Call(const std::string& method, const std::string& path, const std::string& body = {},
+                       std::map<std::string, std::string> headers = {},
+                       std::map<std::string, std::string> query = {}) {
+        api::Request r;
+        r.method = method;
+        r.path = path;
+        r.body = body;
+        r.headers = std::move(headers);
+        r.headers["host"] = "127.0.0.1:8082";
+        r.query = std::move(query);
+        return emulator_->Handle(r);
+    }
+    std::string ServicePrincipalToken(const std::string& client, const std::string& secret) {
+        auto r = Call("POST", "/contoso/oauth2/v2.0/token",
+                      "grant_type=client_credentials&client_id=" + client + "&client_secret=" + secret +
+                          "&scope=https%3A%2F%2Fkusto.kusto.windows.net%2F.default");
+        EXPECT_EQ(r.status, 200) << r.body;
+        return Json::parse(r.body).value("access_token", "");
+    }
+    api::Response Kusto(const std::string& path, const std::string& csl, const std::string& token) {
+        std::map<std::string, std::string> headers;
+        if (!token.empty()) headers["authorization"] = "Bearer " + token;
+        return Call("POST", path, Json{{"db", "Sales"}, {"csl", csl}}.dump(), headers);
+    }
+    std::unique_ptr<Emulator> emulator_;
+};
+
+TEST_F(AuthTest, ClientCredentialsV2AndV1IssueTokensForTheRequestedResource) {
+    std::string token = ServicePrincipalToken("app-1", "s3cret");
+    auto claims = DecodeTokenClaims(token);
+    ASSERT_TRUE(claims);
+    EXPECT_EQ((*claims)["aud"], "https://kusto.kusto.windows.net");
+    EXPECT_EQ((*claims)["appid"], "app-1");
+    EXPECT_EQ((*claims)["tid"], "contoso");
+    EXPECT_GT((*claims)["exp"].get<int64_t>(), (*claims)["iat"].get<int64_t>());
+
+    auto v1 = Call("POST", "/contoso/oauth2/token",
+                   "grant_type=client_credentials&client_id=app-1&client_secret=s3cret&resource=https%3A%2F%"
+                   "2Fmy.cluster");
+    ASSERT_EQ(v1.status, 200) << v1.body;
+    EXPECT_EQ(Json::parse(v1.body)["resource"], "https://my.cluster");
+    EXPECT_TRUE(Json::parse(v1.body)["expires_on"].is_string());
+
+    auto bad_secret =
+        Call("POST", "/contoso/oauth2/v2.0/token",
+             "grant_type=client_credentials&client_id=app-1&client_secret=nope&scope=x/.default");
+    EXPECT_EQ(bad_secret.status, 401);
+    EXPECT_EQ(Json::parse(bad_secret.body)["error"], "invalid_client");
+    EXPECT_EQ(Call("POST", "/fabrikam/oauth2/v2.0/token",
+                   "grant_type=client_credentials&client_id=app-1&client_secret=s3cret&scope=x/.default")
+                  .status,
+              400);
+    EXPECT_EQ(Call("POST", "/contoso/oauth2/v2.0/token",
+                   "grant_type=client_credentials&client_id=ghost&client_secret=s3cret&scope=x/.default")
+                  .status,
+              400);
+    auto discovery = Call("GET", "/contoso/v2.0/.well-known/openid-configuration");
+    ASSERT_EQ(discovery.status, 200);
+    EXPECT_EQ(Json::parse(discovery.body)["token_endpoint"],
+              "http://127.0.0.1:8082/contoso/oauth2/v2.0/token");
+}
+
+TEST_F(AuthTest, ManagedIdentityEndpointsPickSystemOrUserAssigned) {
+    const std::map<std::string, std::string> metadata = {{"metadata", "true"}};
+    auto system = Call("GET", "/metadata/identity/oauth2/token", "", metadata,
+                       {{"api-version", "2018-02-01"}, {"resource", "https://kusto.kusto.windows.net"}});
+    ASSERT_EQ(system.status, 200) << system.body;
+    EXPECT_EQ((*DecodeTokenClaims(Json::parse(system.body)["access_token"]))["oid"], "system-oid");
+
+    auto by_client = Call("GET", "/metadata/identity/oauth2/token", "", metadata,
+                          {{"resource", "https://kusto.kusto.windows.net"}, {"client_id", "uami-client"}});
+    ASSERT_EQ(by_client.status, 200);
+    EXPECT_EQ((*DecodeTokenClaims(Json::parse(by_client.body)["access_token"]))["oid"], "uami-oid");
+    auto by_resource = Call("GET", "/metadata/identity/oauth2/token", "", metadata,
+                            {{"resource", "https://kusto.kusto.windows.net"},
+                             {"msi_res_id",
+                              "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/"
+                              "userAssignedIdentities/u1"}});
+    ASSERT_EQ(by_resource.status, 200);
+    EXPECT_EQ((*DecodeTokenClaims(Json::parse(by_resource.body)["access_token"]))["oid"], "uami-oid");
+
+    EXPECT_EQ(Call("GET", "/metadata/identity/oauth2/token", "", {}, {{"resource", "x"}}).status,
+              400);  // no Metadata
+    EXPECT_EQ(Call("GET", "/metadata/identity/oauth2/token", "", metadata,
+                   {{"resource", "x"}, {"client_id", "nobody"}})
+                  .status,
+              400);
+
+    auto app_service = Call("GET", "/msi/token", "", {{"x-identity-header", "secret-header"}},
+                            {{"api-version", "2019-08-01"}, {"resource", "https://kusto.kusto.windows.net"}});
+    ASSERT_EQ(app_service.status, 200) << app_service.body;
+    EXPECT_EQ((*DecodeTokenClaims(Json::parse(app_service.body)["access_token"]))["oid"], "system-oid");
+    EXPECT_EQ(Call("GET", "/msi/token", "", {{"x-identity-header", "wrong"}}, {{"resource", "x"}}).status,
+              401);
+}
+
+TEST_F(AuthTest, EngineDemandsATokenAndARoleOnTheDatabase) {
+    EXPECT_EQ(Kusto("/v2/rest/query", "print 1", "").status, 401);
+    EXPECT_EQ(Kusto("/v2/rest/query", "print 1", "not-a-jwt").status, 401);
+
+    const std::string admin = ServicePrincipalToken("app-1", "s3cret");
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".create table T (a:long)", admin).status, 200);
+    EXPECT_EQ(Kusto("/v2/rest/query", "T | count", admin).status, 200);
+
+    const std::string reader = ServicePrincipalToken("reader", "r");
+    EXPECT_EQ(Kusto("/v2/rest/query", "T | count", reader).status, 200);
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".show tables", reader).status, 200);
+    auto denied = Kusto("/v1/rest/mgmt", ".drop table T", reader);
+    EXPECT_EQ(denied.status, 403);
+    EXPECT_NE(denied.body.find("reader"), std::string::npos) << denied.body;
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".ingest inline into table T <| 1", reader).status, 403);
+
+    // The system identity may ingest into Sales but not change its tables.
+    auto mi = Call("GET", "/metadata/identity/oauth2/token", "", {{"metadata", "true"}},
+                   {{"resource", "https://kusto.kusto.windows.net"}});
+    const std::string ingestor = Json::parse(mi.body)["access_token"];
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".ingest inline into table T <| 1", ingestor).status, 200);
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".drop table T", ingestor).status, 403);
+
+    // An expired token is a 401 even for a known principal.
+    AuthOptions expired_options = *ParseAuthOptions(kConfig);
+    expired_options.token_lifetime_secs = -10;
+    Auth expired(expired_options);
+    EXPECT_EQ(
+        Kusto("/v2/rest/query", "print 1",
+              expired.IssueToken(expired_options.principals[0], "https://kusto.kusto.windows.net", "test"))
+            .status,
+        401);
+}
+
+// The binary with --config: a token from its own endpoint opens its engine endpoint, over real HTTP.
+TEST(EmulatorAuthBinary, TokenFromTheEmulatorOpensItsEngine) {
+    testing::TempDir dir;
+    testing::WriteFile(dir / "emulator.json", kConfig.dump());
+    const int port = testing::FreeLoopbackPort();
+    std::string error;
+    auto child = testing::ChildProcess::Spawn({(testing::BinaryDir() / "adxflow-kusto-emulator").string(),
+                                               "--listen", "127.0.0.1:" + std::to_string(port), "--database",
+                                               "Sales", "--config", (dir / "emulator.json").string()},
+                                              {}, dir / "emulator.log", error);
+    ASSERT_TRUE(child) << error;
+    http::HttpClient client;
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    bool up = false;
+    for (int i = 0; i < 200 && !up; ++i) {  // bounded: 10 s
+        http::HttpRequest probe;
+        probe.url = base + "/v1/rest/auth/metadata";
+        auto r = client.Send(probe);
+        up = r.ok() && r->status == 200;
+        if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(up) << testing::ReadFile(dir / "emulator.log");
+
+    http::HttpRequest token_request;
+    token_request.method = "POST";
+    token_request.url = base + "/contoso/oauth2/v2.0/token";
+    token_request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    token_request.body =
+        "grant_type=client_credentials&client_id=app-1&client_secret=s3cret&scope=" + base + "/.default";
+    auto token = client.Send(token_request);
+    ASSERT_TRUE(token.ok());
+    ASSERT_EQ(token->status, 200) << token->body;
+
+    http::HttpRequest query;
+    query.method = "POST";
+    query.url = base + "/v2/rest/query";
+    query.headers.Set("Content-Type", "application/json");
+    query.body = Json{{"db", "Sales"}, {"csl", "print ok=true"}}.dump();
+    auto anonymous = client.Send(query);
+    ASSERT_TRUE(anonymous.ok());
+    EXPECT_EQ(anonymous->status, 401);
+    query.headers.Set("Authorization",
+                      "Bearer " + Json::parse(token->body)["access_token"].get<std::string>());
+    auto authorized = client.Send(query);
+    ASSERT_TRUE(authorized.ok());
+    EXPECT_EQ(authorized->status, 200) << authorized->body;
+    EXPECT_NE(authorized->body.find("\"ok\""), std::string::npos);
+    const int status = child->Stop(std::chrono::seconds(5));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+}  // namespace
+}  // namespace adxflow::kusto_emulator
