@@ -9,10 +9,12 @@
 #include <memory>
 #include <optional>
 
+#include "connectors/common/http/compression.hpp"
 #include "connectors/common/kusto/writer.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "tests/support/kusto_emulator/ingest.hpp"
 #include "tests/support/kusto_emulator/kql.hpp"
 
 namespace adxflow::kusto_emulator {
@@ -97,61 +99,6 @@ Result<std::pair<std::string, Schema>> TableSpec(std::string_view text) {
     return std::make_pair(name, schema);
 }
 
-// One CSV line split into fields ("" quoting, as Kusto's CSV).
-std::vector<std::string> CsvFields(std::string_view line) {
-    std::vector<std::string> out(1);
-    bool quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                out.back() += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                out.back() += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            out.emplace_back();
-        } else if (c != '\r') {
-            out.back() += c;
-        }
-    }
-    return out;
-}
-
-Result<Value> CellFromText(ColumnType type, const std::string& text) {
-    if (text.empty() && type != ColumnType::kString) return Value{};
-    switch (type) {
-        case ColumnType::kBool: {
-            std::string t = ToLower(text);
-            if (t == "true" || t == "1") return Value{true};
-            if (t == "false" || t == "0") return Value{false};
-            break;
-        }
-        case ColumnType::kInt:
-        case ColumnType::kLong: {
-            char* end = nullptr;
-            long long v = std::strtoll(text.c_str(), &end, 10);
-            if (end && *end == '\0') return Value{static_cast<int64_t>(v)};
-            break;
-        }
-        case ColumnType::kReal: {
-            char* end = nullptr;
-            double v = std::strtod(text.c_str(), &end);
-            if (end && *end == '\0') return Value{v};
-            break;
-        }
-        default:
-            return Value{text};
-    }
-    return MakeError(ErrorKind::kInvalidInput, "kusto.ingest",
-                     "'" + text + "' is not a valid " + ToString(type));
-}
-
 api::Response V1Response(const Schema& schema, std::vector<Value> rows) {
     api::Response r;
     r.body = kusto::V1Body({{schema, std::move(rows)}});
@@ -185,6 +132,8 @@ api::Response Emulator::Handle(const api::Request& request) {
         response = Query(request, false);
     } else if (request.method == "POST" && request.path == "/v1/rest/mgmt") {
         response = Management(request);
+    } else if (request.method == "POST" && request.path.rfind("/v1/rest/ingest/", 0) == 0) {
+        response = StreamingIngest(request);
     } else {
         response = ErrorResponse(404, "NotFound", "Kusto.Data.Exceptions.KustoServiceException",
                                  "no endpoint " + request.method + " " + request.path + " on this emulator");
@@ -547,6 +496,113 @@ api::Response Emulator::Management(const api::Request& request) {
                            {"DocString", ColumnType::kString}},
                           std::move(rows));
     }
+    // .alter table T policy streamingingestion enable|disable, .alter database D policy streamingingestion
+    // ...
+    if (lower.rfind(".alter table ", 0) == 0 || lower.rfind(".alter database ", 0) == 0) {
+        const bool database = lower.rfind(".alter database ", 0) == 0;
+        const size_t name_start = database ? 16 : 13;
+        const size_t policy = lower.find(" policy streamingingestion ", name_start);
+        if (policy == std::string::npos)
+            return BadRequest("only 'policy streamingingestion enable|disable' is supported here");
+        const std::string name = Trim(csl.substr(name_start, policy - name_start));
+        const std::string state = Trim(lower.substr(policy + 27));
+        if (state != "enable" && state != "disable") return BadRequest("expected 'enable' or 'disable'");
+        const bool on = state == "enable";
+        if (database) {
+            if (name != body->db)
+                return BadRequest("the command names database '" + name + "' but runs in '" + body->db + "'");
+            db->second.streaming_policy = on;
+        } else {
+            auto it = tables.find(name);
+            if (it == tables.end())
+                return ErrorResponse(400, "BadRequest_EntityNotFound",
+                                     "Kusto.Data.Exceptions.EntityNotFoundException",
+                                     "Table '" + name + "' was not found");
+            it->second.streaming_policy = on;
+        }
+        return V1Response({{"PolicyName", ColumnType::kString},
+                           {"EntityName", ColumnType::kString},
+                           {"Policy", ColumnType::kString}},
+                          {Value{std::string("StreamingIngestionPolicy")}, Value{name},
+                           Value{Json{{"IsEnabled", on}}.dump()}});
+    }
+    // .create[-or-alter] table T ingestion csv|json mapping "name" '[...]'
+    if ((lower.rfind(".create table ", 0) == 0 || lower.rfind(".create-or-alter table ", 0) == 0) &&
+        lower.find(" ingestion ") != std::string::npos) {
+        const bool or_alter = lower.rfind(".create-or-alter", 0) == 0;
+        const size_t name_start = or_alter ? 23 : 14;
+        const size_t ingestion = lower.find(" ingestion ", name_start);
+        const std::string table_name = Trim(csl.substr(name_start, ingestion - name_start));
+        std::string rest = Trim(csl.substr(ingestion + 11));
+        const size_t space = rest.find(' ');
+        const std::string kind = ToLower(rest.substr(0, space));
+        rest = Trim(rest.substr(space == std::string::npos ? rest.size() : space));
+        if (ToLower(rest).rfind("mapping ", 0) != 0) return BadRequest("expected 'mapping \"name\"'");
+        rest = Trim(rest.substr(8));
+        const size_t q2 = rest.empty() || rest[0] != '"' ? std::string::npos : rest.find('"', 1);
+        if (q2 == std::string::npos) return BadRequest("the mapping name must be a double-quoted string");
+        const std::string mapping_name = rest.substr(1, q2 - 1);
+        std::string literal = Trim(rest.substr(q2 + 1));
+        if (literal.size() < 2 || literal.front() != '\'' || literal.back() != '\'')
+            return BadRequest("the mapping must be a single-quoted JSON string");
+        literal = literal.substr(1, literal.size() - 2);
+        auto mapping = Json::parse(literal, nullptr, false);
+        if (mapping.is_discarded()) return BadRequest("the mapping is not valid JSON");
+        if (kind != "csv" && kind != "json")
+            return BadRequest("mapping kind '" + kind + "' is not supported by this emulator");
+        auto it = tables.find(table_name);
+        if (it == tables.end())
+            return ErrorResponse(400, "BadRequest_EntityNotFound",
+                                 "Kusto.Data.Exceptions.EntityNotFoundException",
+                                 "Table '" + table_name + "' was not found");
+        if (auto valid = ValidateMapping(mapping, kind, it->second.schema); !valid.ok())
+            return ErrorResponse(400, valid.error().code, "Kusto.Data.Exceptions.KustoBadRequestException",
+                                 valid.error().message);
+        const std::string key = kind + "/" + mapping_name;
+        if (!or_alter && it->second.mappings.count(key))
+            return ErrorResponse(400, "BadRequest_EntityAlreadyExists",
+                                 "Kusto.Data.Exceptions.EntityAlreadyExistsException",
+                                 "Mapping '" + mapping_name + "' already exists (use .create-or-alter)");
+        it->second.mappings[key] = Mapping{kind, mapping};
+        return V1Response(
+            {{"Name", ColumnType::kString},
+             {"Kind", ColumnType::kString},
+             {"Mapping", ColumnType::kString},
+             {"Database", ColumnType::kString},
+             {"Table", ColumnType::kString}},
+            {Value{mapping_name}, Value{kind == "csv" ? std::string("Csv") : std::string("Json")},
+             Value{mapping.dump()}, Value{body->db}, Value{table_name}});
+    }
+    // .show table T ingestion [csv|json] mappings
+    if (lower.rfind(".show table ", 0) == 0 && lower.find(" ingestion ") != std::string::npos &&
+        lower.size() > 9 && lower.substr(lower.size() - 9) == " mappings") {
+        const size_t ingestion = lower.find(" ingestion ");
+        const std::string table_name = Trim(csl.substr(12, ingestion - 12));
+        const size_t kind_start = ingestion + 11, mappings_start = lower.size() - 9;  // " mappings"
+        const std::string kind_filter = kind_start < mappings_start
+                                            ? Trim(lower.substr(kind_start, mappings_start - kind_start))
+                                            : std::string();
+        auto it = tables.find(table_name);
+        if (it == tables.end())
+            return ErrorResponse(400, "BadRequest_EntityNotFound",
+                                 "Kusto.Data.Exceptions.EntityNotFoundException",
+                                 "Table '" + table_name + "' was not found");
+        std::vector<Value> rows;
+        for (const auto& [key, m] : it->second.mappings) {
+            if (!kind_filter.empty() && kind_filter != m.kind) continue;
+            rows.push_back(Value{key.substr(key.find('/') + 1)});
+            rows.push_back(Value{m.kind == "csv" ? std::string("Csv") : std::string("Json")});
+            rows.push_back(Value{m.columns.dump()});
+            rows.push_back(Value{body->db});
+            rows.push_back(Value{table_name});
+        }
+        return V1Response({{"Name", ColumnType::kString},
+                           {"Kind", ColumnType::kString},
+                           {"Mapping", ColumnType::kString},
+                           {"Database", ColumnType::kString},
+                           {"Table", ColumnType::kString}},
+                          std::move(rows));
+    }
     if (lower.rfind(".create table ", 0) == 0 || lower.rfind(".create-merge table ", 0) == 0) {
         const bool merge = lower.rfind(".create-merge", 0) == 0;
         auto spec = TableSpec(csl.substr(merge ? 20 : 14));
@@ -624,26 +680,13 @@ api::Response Emulator::Management(const api::Request& request) {
                                  "Kusto.Data.Exceptions.EntityNotFoundException",
                                  "Table '" + name + "' was not found");
         Table& t = it->second;
-        std::vector<Value> added;
         std::string_view data(csl);
         data.remove_prefix(arrow + 2);
         if (!data.empty() && data.front() == ' ')
             data.remove_prefix(1);  // "<| 1,a": the space is the separator
-        size_t start = 0;
-        while (start < data.size()) {
-            size_t end = data.find('\n', start);
-            if (end == std::string_view::npos) end = data.size();
-            std::string_view line = data.substr(start, end - start);
-            start = end + 1;
-            if (Trim(line).empty()) continue;
-            auto fields = CsvFields(line);
-            for (size_t c = 0; c < t.schema.size(); ++c) {
-                std::string text = c < fields.size() ? fields[c] : std::string();
-                auto cell = CellFromText(t.schema[c].type, text);
-                if (!cell.ok()) return BadRequest(cell.error().message);
-                added.push_back(std::move(cell).value());
-            }
-        }
+        auto parsed = ParseIngestData(data, "csv", t.schema, nullptr);
+        if (!parsed.ok()) return BadRequest(parsed.error().message);
+        std::vector<Value> added = std::move(parsed).value();
         // One extent per ingestion: all rows or none.
         t.rows.insert(t.rows.end(), std::make_move_iterator(added.begin()),
                       std::make_move_iterator(added.end()));
@@ -652,6 +695,77 @@ api::Response Emulator::Management(const api::Request& request) {
     return ErrorResponse(
         400, "General_BadRequest", "Kusto.Data.Exceptions.SyntaxException",
         "Syntax error: the command '" + csl.substr(0, 60) + "' is not supported by this emulator");
+}
+
+api::Response Emulator::StreamingIngest(const api::Request& request) {
+    // /v1/rest/ingest/{database}/{table}
+    const std::string rest = request.path.substr(16);
+    const size_t slash = rest.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 >= rest.size())
+        return BadRequest("the streaming ingestion path is /v1/rest/ingest/{database}/{table}");
+    const std::string db_name = rest.substr(0, slash), table_name = rest.substr(slash + 1);
+    if (auto denied = auth_.Authorize(request, db_name, Role::kIngestor)) return std::move(*denied);
+    if (request.body.size() > options_.streaming_ingest_limit_bytes)
+        return ErrorResponse(413, "Stream_InputStreamTooLarge",
+                             "Kusto.DataNode.Exceptions.KustoRequestPayloadTooLargeException",
+                             "the request body exceeds the " +
+                                 std::to_string(options_.streaming_ingest_limit_bytes) +
+                                 "-byte limit of streaming ingestion; use queued ingestion");
+    std::string data = request.body;
+    if (const std::string* encoding = request.Header("content-encoding");
+        encoding && ToLower(*encoding) == "gzip") {
+        http::BodyDecoder decoder(http::BodyDecoder::Encoding::kGzip);
+        std::string plain;
+        if (auto fed = decoder.Feed(request.body, plain); !fed.ok() || !decoder.Finish().ok())
+            return BadRequest("the gzip request body cannot be decoded");
+        data = std::move(plain);
+    }
+    const std::string* format_param = request.Query("streamFormat");
+    const std::string format = format_param ? *format_param : "csv";
+    const std::string kind = MappingKindOf(format);
+    if (kind.empty()) return BadRequest("streamFormat '" + format + "' is not supported by this emulator");
+
+    std::lock_guard g(mu_);
+    auto db = databases_.find(db_name);
+    if (db == databases_.end())
+        return ErrorResponse(400, "BadRequest_EntityNotFound",
+                             "Kusto.Data.Exceptions.EntityNotFoundException",
+                             "Database '" + db_name + "' was not found");
+    auto it = db->second.tables.find(table_name);
+    if (it == db->second.tables.end())
+        return ErrorResponse(400, "BadRequest_EntityNotFound",
+                             "Kusto.Data.Exceptions.EntityNotFoundException",
+                             "Table '" + table_name + "' was not found");
+    Table& t = it->second;
+    if (!t.streaming_policy && !db->second.streaming_policy)
+        return ErrorResponse(
+            400, "BadRequest_StreamingIngestionPolicyNotEnabled",
+            "Kusto.DataNode.Exceptions.StreamingIngestionPolicyNotEnabledException",
+            "Streaming ingestion policy is not enabled for the table '" + table_name + "' or its database");
+    const Json* mapping = nullptr;
+    if (const std::string* name = request.Query("mappingName"); name && !name->empty()) {
+        auto m = t.mappings.find(kind + "/" + *name);
+        if (m == t.mappings.end())
+            return ErrorResponse(400, "BadRequest_MappingReferenceNotFound",
+                                 "Kusto.Data.Exceptions.KustoBadRequestException",
+                                 "Mapping reference '" + *name + "' of kind '" + kind +
+                                     "' was not found on table '" + table_name + "'");
+        mapping = &m->second.columns;
+    }
+    auto parsed = ParseIngestData(data, format, t.schema, mapping);
+    if (!parsed.ok())
+        return ErrorResponse(400, parsed.error().code, "Kusto.Data.Exceptions.KustoBadRequestException",
+                             parsed.error().message);
+    const int64_t records = t.schema.empty() ? 0 : static_cast<int64_t>(parsed->size() / t.schema.size());
+    // One extent per ingestion: the rows land together or not at all.
+    t.rows.insert(t.rows.end(), std::make_move_iterator(parsed->begin()),
+                  std::make_move_iterator(parsed->end()));
+    return V1Response(
+        {{"ConsumedRecordsCount", ColumnType::kLong},
+         {"UpdatePolicyStatus", ColumnType::kString},
+         {"UpdatePolicyFailureCode", ColumnType::kString},
+         {"UpdatePolicyFailureReason", ColumnType::kString}},
+        {Value{records}, Value{std::string("Inactive")}, Value{std::string("Unknown")}, Value{}});
 }
 
 }  // namespace adxflow::kusto_emulator

@@ -23,6 +23,7 @@ struct EmulatorOptions {
     std::vector<std::pair<std::string, int64_t>> synthetic_tables;
     size_t stream_piece_bytes = 256 * 1024;  // size of the chunks a streamed result is written in
     AuthOptions auth;
+    size_t streaming_ingest_limit_bytes = 4 * 1024 * 1024;  // per request, as the service documents
 };
 
 // The schema of a synthetic table, and its row `i` (deterministic).
@@ -37,17 +38,25 @@ class Emulator {
     api::Response Handle(const api::Request& request);
 
   private:
+    struct Mapping {
+        std::string kind;  // "csv" or "json" (lower case)
+        Json columns;      // the mapping JSON array as given
+    };
     struct Table {
         std::string name;
         Schema schema;
-        std::vector<Value> rows;  // row-major
+        std::vector<Value> rows;                  // row-major
+        std::map<std::string, Mapping> mappings;  // by "kind/name"
+        bool streaming_policy = false;
     };
     struct Database {
         std::map<std::string, Table> tables;  // by name (Kusto names are case-sensitive)
+        bool streaming_policy = false;
     };
 
     api::Response Query(const api::Request& request, bool v2);
     api::Response Management(const api::Request& request);
+    api::Response StreamingIngest(const api::Request& request);
 
     EmulatorOptions options_;
     Auth auth_;
