@@ -8,6 +8,8 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <thread>
 
 #include "connectors/common/http/compression.hpp"
 #include "connectors/common/kusto/writer.hpp"
@@ -108,6 +110,7 @@ api::Response V1Response(const Schema& schema, std::vector<Value> rows) {
 }  // namespace
 
 Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), auth_(options_.auth) {
+    for (const auto& f : options_.faults) faults_.Add(f);
     for (const auto& db : options_.databases) databases_[db];
 }
 
@@ -126,22 +129,137 @@ api::Response Emulator::Handle(const api::Request& request) {
                                {"KustoServiceResourceId", "https://kusto.kusto.windows.net"},
                                {"FirstPartyAuthorityUrl", "https://login.microsoftonline.com/common"}}}}
                             .dump();
-    } else if (request.method == "POST" && request.path == "/v2/rest/query") {
-        response = Query(request, true);
-    } else if (request.method == "POST" && request.path == "/v1/rest/query") {
-        response = Query(request, false);
-    } else if (request.method == "POST" && request.path == "/v1/rest/mgmt") {
-        response = Management(request);
-    } else if (request.method == "POST" && request.path.rfind("/v1/rest/ingest/", 0) == 0) {
-        response = StreamingIngest(request);
+    } else if (request.path.rfind("/_emulator/", 0) == 0) {
+        response = Admin(request);
     } else {
-        response = ErrorResponse(404, "NotFound", "Kusto.Data.Exceptions.KustoServiceException",
-                                 "no endpoint " + request.method + " " + request.path + " on this emulator");
+        response = Engine(request);
     }
     // The service echoes the client's request id; SDKs log it.
     if (const std::string* id = request.Header("x-ms-client-request-id"))
         response.headers.emplace_back("x-ms-client-request-id", *id);
     response.headers.emplace_back("x-ms-activity-id", NewUuid());
+    return response;
+}
+
+api::Response Emulator::Admin(const api::Request& request) {
+    if (request.path == "/_emulator/faults") {
+        if (request.method == "GET") {
+            api::Response r;
+            r.body = Json{{"faults", faults_.List()}}.dump();
+            return r;
+        }
+        if (request.method == "DELETE") {
+            faults_.Clear();
+            return api::Response{};
+        }
+        if (request.method == "POST") {
+            auto body = ParseJson(request.body, "fault");
+            if (!body.ok()) return BadRequest(body.error().message);
+            Json specs = body->is_array() ? *body : Json::array({*body});
+            std::vector<Fault> parsed;
+            for (const auto& spec : specs) {
+                auto fault = ParseFault(spec);
+                if (!fault.ok()) return BadRequest(fault.error().message);
+                parsed.push_back(*fault);
+            }
+            Json ids = Json::array();
+            for (auto& f : parsed) ids.push_back(faults_.Add(f));
+            api::Response r;
+            r.body = Json{{"ids", ids}}.dump();
+            return r;
+        }
+    }
+    return ErrorResponse(404, "NotFound", "Kusto.Data.Exceptions.KustoServiceException",
+                         "no admin endpoint " + request.method + " " + request.path);
+}
+
+namespace {
+
+// Wraps a response so that its body is sent as a stream, for the faults that act on the body.
+api::BodyStream AsStream(api::Response& response) {
+    if (response.stream) return std::move(response.stream);
+    auto body = std::make_shared<std::string>(std::move(response.body));
+    auto sent = std::make_shared<bool>(false);
+    return [body, sent](std::string& out) {
+        if (*sent) return false;
+        out += *body;
+        *sent = true;
+        return false;
+    };
+}
+
+}  // namespace
+
+api::Response Emulator::Engine(const api::Request& request) {
+    const bool engine_path = request.path == "/v2/rest/query" || request.path == "/v1/rest/query" ||
+                             request.path == "/v1/rest/mgmt" ||
+                             request.path.rfind("/v1/rest/ingest/", 0) == 0;
+    if (request.method != "POST" || !engine_path)
+        return ErrorResponse(404, "NotFound", "Kusto.Data.Exceptions.KustoServiceException",
+                             "no endpoint " + request.method + " " + request.path + " on this emulator");
+    std::string csl;
+    if (request.path.rfind("/v1/rest/ingest/", 0) != 0) {
+        auto body = Json::parse(request.body, nullptr, false);
+        if (body.is_object() && body.contains("csl") && body["csl"].is_string())
+            csl = body["csl"].get<std::string>();
+    }
+    std::optional<Fault> fault = faults_.Take(request.path, csl);
+    if (fault && fault->action == Fault::Action::kDelay)
+        std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
+    if (fault && fault->action == Fault::Action::kStatus) {
+        const char* type = fault->status == 429 ? "Kusto.DataNode.Exceptions.KustoRequestThrottledException"
+                                                : "Kusto.Data.Exceptions.KustoServiceException";
+        api::Response r = ErrorResponse(fault->status, fault->code, type, fault->message, fault->permanent);
+        if (fault->retry_after_secs > 0)
+            r.headers.emplace_back("Retry-After", std::to_string(fault->retry_after_secs));
+        return r;
+    }
+    if (fault && fault->action == Fault::Action::kInBandError && request.path == "/v2/rest/query") {
+        api::Response r;
+        kusto::V2Writer writer(r.body);
+        const KustoError error{fault->code, fault->message, "Kusto.Data.Exceptions.KustoServiceException",
+                               fault->permanent};
+        writer.Table("PrimaryResult", "PrimaryResult", {}, {}, &error);
+        writer.Finish("");
+        return r;
+    }
+
+    api::Response response;
+    if (request.path == "/v2/rest/query")
+        response = Query(request, true);
+    else if (request.path == "/v1/rest/query")
+        response = Query(request, false);
+    else if (request.path == "/v1/rest/mgmt")
+        response = Management(request);
+    else
+        response = StreamingIngest(request);
+
+    if (fault && response.status == 200 && fault->action == Fault::Action::kCloseMidBody) {
+        // The first piece goes out (a started response), then the producer fails: the server cuts the
+        // connection, which is what a dropped connection mid-result looks like to the client.
+        auto inner = AsStream(response);
+        auto state = std::make_shared<int>(0);
+        response.stream = [inner, state](std::string& out) -> bool {
+            if ((*state)++ > 0) throw std::runtime_error("injected fault: connection closed mid-body");
+            std::string piece;
+            inner(piece);
+            out += piece.substr(0, std::max<size_t>(1, piece.size() / 2));
+            return true;
+        };
+    } else if (fault && response.status == 200 && fault->action == Fault::Action::kTrickle) {
+        auto inner = AsStream(response);
+        auto pending = std::make_shared<std::string>();
+        auto more = std::make_shared<bool>(true);
+        const int delay = fault->delay_ms;
+        response.stream = [inner, pending, more, delay](std::string& out) -> bool {
+            while (pending->size() < 64 && *more) *more = inner(*pending);
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+            const size_t n = std::min<size_t>(64, pending->size());
+            out += pending->substr(0, n);
+            pending->erase(0, n);
+            return *more || !pending->empty();
+        };
+    }
     return response;
 }
 

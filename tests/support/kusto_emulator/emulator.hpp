@@ -12,6 +12,7 @@
 #include "core/rows.hpp"
 #include "daemon/http/api_types.hpp"
 #include "tests/support/kusto_emulator/auth.hpp"
+#include "tests/support/kusto_emulator/faults.hpp"
 
 namespace adxflow::kusto_emulator {
 
@@ -24,6 +25,7 @@ struct EmulatorOptions {
     size_t stream_piece_bytes = 256 * 1024;  // size of the chunks a streamed result is written in
     AuthOptions auth;
     size_t streaming_ingest_limit_bytes = 4 * 1024 * 1024;  // per request, as the service documents
+    std::vector<Fault> faults;                              // armed at start (config file "faults")
 };
 
 // The schema of a synthetic table, and its row `i` (deterministic).
@@ -57,9 +59,12 @@ class Emulator {
     api::Response Query(const api::Request& request, bool v2);
     api::Response Management(const api::Request& request);
     api::Response StreamingIngest(const api::Request& request);
+    api::Response Admin(const api::Request& request);
+    api::Response Engine(const api::Request& request);
 
     EmulatorOptions options_;
     Auth auth_;
+    FaultPlan faults_;
     std::mutex mu_;
     std::map<std::string, Database> databases_;
 };

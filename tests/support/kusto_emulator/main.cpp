@@ -25,7 +25,8 @@ Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]... [--synth
   --config FILE        JSON: {"identities": [{"type": "servicePrincipal", "tenant", "clientId", "clientSecret",
                        "roles": {"Sales": "admin"}}, {"type": "systemManagedIdentity", "roles": {...}},
                        {"type": "userManagedIdentity", "clientId", "resourceId", "roles": {...}}],
-                       "identityHeader": "..."}; with identities, the engine endpoints demand their tokens
+                       "identityHeader": "...", "faults": [...]}; with identities, the engine endpoints
+                       demand their tokens; faults are armed at start (see docs/kusto-emulator.md)
   --no-auth            accept any request, with or without a token, even when identities are configured
   --help               this text
 
@@ -75,6 +76,17 @@ int main(int argc, char** argv) {
             const bool keep_off = no_auth;
             options.auth = std::move(auth).value();
             if (keep_off) options.auth.required = false;
+            if (const Json* faults = FindMember(*json, "faults"); faults && faults->is_array()) {
+                for (const auto& spec : *faults) {
+                    auto fault = kusto_emulator::ParseFault(spec);
+                    if (!fault.ok()) {
+                        std::fprintf(stderr, "adxflow-kusto-emulator: %s: %s\n", file.c_str(),
+                                     fault.error().message.c_str());
+                        return 2;
+                    }
+                    options.faults.push_back(*fault);
+                }
+            }
         } else if (arg == "--no-auth") {
             no_auth = true;
             options.auth.required = false;
