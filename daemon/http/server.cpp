@@ -4,9 +4,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <chrono>
 
@@ -15,6 +17,7 @@ namespace adxflow::api {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -24,21 +27,44 @@ std::string ErrorBody(const char* code, const std::string& message) {
            R"(","target":null}})";
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. `Stream` is a plain beast::tcp_stream or an ssl_stream over one; everything but the TLS
+// handshake and shutdown is the same code.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+    using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
   public:
-    Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler)
+    Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler) requires(!kTls)
         : stream_(std::move(socket)), options_(options), handler_(handler) {}
+    Session(tcp::socket&& socket, ssl::context& tls, const ServerOptions& options,
+            const Handler& handler) requires(kTls)
+        : stream_(std::move(socket), tls), options_(options), handler_(handler) {}
 
     void Run() {
-        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this()));
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+            if constexpr (kTls) {
+                // The handshake gets the same deadline as a request: a client that connects and says nothing
+                // is dropped.
+                self->Lowest().expires_after(std::chrono::seconds(self->options_.request_timeout_secs));
+                self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+                    if (ec) return self->Lowest().close();
+                    self->Read();
+                });
+            } else {
+                self->Read();
+            }
+        });
     }
 
   private:
+    beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
     void Read() {
         parser_.emplace();
         parser_->body_limit(options_.body_limit_bytes);
         parser_->header_limit(64 * 1024);
-        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        Lowest().expires_after(std::chrono::seconds(options_.request_timeout_secs));
         http::async_read(stream_, buffer_, *parser_,
                          beast::bind_front_handler(&Session::OnRead, shared_from_this()));
     }
@@ -117,7 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void Write(std::shared_ptr<http::response<http::string_body>> out) {
-        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        Lowest().expires_after(std::chrono::seconds(options_.request_timeout_secs));
         http::async_write(stream_, *out, [self = shared_from_this(), out](beast::error_code ec, std::size_t) {
             if (ec || !out->keep_alive()) return self->Close();
             self->Read();
@@ -138,7 +164,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void WriteStream(std::shared_ptr<http::response<http::empty_body>> head, BodyStream next) {
         auto state = std::make_shared<StreamState>(std::move(head), std::move(next));
-        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        Lowest().expires_after(std::chrono::seconds(options_.request_timeout_secs));
         http::async_write_header(stream_, state->serializer,
                                  [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
                                      if (ec) return self->Close();
@@ -158,7 +184,7 @@ class Session : public std::enable_shared_from_this<Session> {
                 return Close();
             }
         }
-        stream_.expires_after(std::chrono::seconds(options_.request_timeout_secs));
+        Lowest().expires_after(std::chrono::seconds(options_.request_timeout_secs));
         if (state->piece.empty()) {
             return net::async_write(stream_, http::make_chunk_last(),
                                     [self = shared_from_this(), state](beast::error_code ec, std::size_t) {
@@ -171,7 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
             [self = shared_from_this(), state, more](beast::error_code ec, std::size_t) {
                 if (ec) return self->Close();
                 if (more) return self->NextPiece(state);
-                self->stream_.expires_after(std::chrono::seconds(self->options_.request_timeout_secs));
+                self->Lowest().expires_after(std::chrono::seconds(self->options_.request_timeout_secs));
                 net::async_write(self->stream_, http::make_chunk_last(),
                                  [self, state](beast::error_code ec2, std::size_t) {
                                      if (ec2 || !state->keep_alive) return self->Close();
@@ -181,11 +207,17 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void Close() {
-        beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if constexpr (kTls) {
+            Lowest().expires_after(std::chrono::seconds(2));
+            stream_.async_shutdown(
+                [self = shared_from_this()](beast::error_code) { self->Lowest().close(); });
+        } else {
+            beast::error_code ec;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        }
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     const ServerOptions& options_;
@@ -201,11 +233,19 @@ struct HttpServer::Impl {
     tcp::acceptor acceptor{ioc};
     std::vector<std::thread> threads;
     int bound_port = 0;
+    std::unique_ptr<ssl::context> tls;  // set when options name a certificate
 
     void Accept() {
         acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
             if (ec == net::error::operation_aborted) return;
-            if (!ec) std::make_shared<Session>(std::move(socket), options, handler)->Run();
+            if (!ec) {
+                if (tls)
+                    std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls,
+                                                                                    options, handler)
+                        ->Run();
+                else
+                    std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options, handler)->Run();
+            }
             if (acceptor.is_open()) Accept();
         });
     }
@@ -222,6 +262,25 @@ HttpServer::~HttpServer() {
 
 Status HttpServer::Start() {
     beast::error_code ec;
+    if (!impl_->options.tls_cert_file.empty() || !impl_->options.tls_key_file.empty()) {
+        if (impl_->options.tls_cert_file.empty() || impl_->options.tls_key_file.empty())
+            return MakeError(ErrorKind::kInvalidInput, "api.tls",
+                             "TLS needs both a certificate and a key file");
+        auto tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+        tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+        tls->use_certificate_chain_file(impl_->options.tls_cert_file, ec);
+        if (ec)
+            return MakeError(
+                ErrorKind::kInvalidInput, "api.tls",
+                "cannot load the certificate " + impl_->options.tls_cert_file + ": " + ec.message());
+        tls->use_private_key_file(impl_->options.tls_key_file, ssl::context::pem, ec);
+        if (ec)
+            return MakeError(
+                ErrorKind::kInvalidInput, "api.tls",
+                "cannot load the private key " + impl_->options.tls_key_file + ": " + ec.message());
+        impl_->tls = std::move(tls);
+    }
     auto address = net::ip::make_address(impl_->options.host, ec);
     if (ec)
         return MakeError(

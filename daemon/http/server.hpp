@@ -20,12 +20,15 @@ struct ServerOptions {
     int threads = 2;
     size_t body_limit_bytes = 4 * 1024 * 1024;
     int request_timeout_secs = 30;
+    // PEM files; with both set the server speaks TLS (1.2 and later) only.
+    std::string tls_cert_file;
+    std::string tls_key_file;
 };
 
 using Handler = std::function<Response(const Request&)>;
 
 class HttpServer {
-public:
+  public:
     HttpServer(ServerOptions options, Handler handler);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -37,7 +40,7 @@ public:
     void Stop();
     int port() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -64,8 +64,12 @@ void WriteFile(const std::filesystem::path& path, const std::string& content) {
     if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-std::filesystem::path SourceDir() { return ADXFLOW_SOURCE_DIR; }
-std::filesystem::path BinaryDir() { return ADXFLOW_BINARY_DIR; }
+std::filesystem::path SourceDir() {
+    return ADXFLOW_SOURCE_DIR;
+}
+std::filesystem::path BinaryDir() {
+    return ADXFLOW_BINARY_DIR;
+}
 
 const std::string* Case::Get(const std::string& key) const {
     for (const auto& [k, v] : fields)
@@ -99,8 +103,9 @@ std::vector<Case> ReadCases(const std::filesystem::path& file) {
         }
         if (line.empty()) continue;
         auto colon = line.find(':');
-        if (colon == std::string::npos) throw std::runtime_error(file.string() + ":" + std::to_string(lineno) +
-                                                                 ": expected 'key: value'");
+        if (colon == std::string::npos)
+            throw std::runtime_error(file.string() + ":" + std::to_string(lineno) +
+                                     ": expected 'key: value'");
         if (current.fields.empty()) current.line = lineno;
         std::string value = line.substr(colon + 1);
         if (!value.empty() && value[0] == ' ') value.erase(0, 1);

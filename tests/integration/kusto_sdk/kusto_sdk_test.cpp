@@ -12,6 +12,7 @@
 #include "connectors/common/http/http_client.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/test_support.hpp"
+#include "tests/support/tls_cert.hpp"
 
 namespace adxflow::testing {
 namespace {
@@ -35,17 +36,23 @@ TEST(KustoSdk, OfficialNodeSdkQueriesTheEmulator) {
         << "azure-kusto-data is missing under " << tools << ": run `cd tests/node && npm ci`";
 
     TempDir work;
+    // TLS on, as the SDKs meet the real service: the test certificate is trusted through NODE_EXTRA_CA_CERTS.
+    const TestCertificate cert = MakeSelfSignedCertificate(work.path());
     const int port = FreeLoopbackPort();
+    const std::string url = "https://127.0.0.1:" + std::to_string(port);
     std::string error;
-    auto emulator = ChildProcess::Spawn({(BinaryDir() / "adxflow-kusto-emulator").string(), "--listen",
-                                         "127.0.0.1:" + std::to_string(port), "--database", "Sales"},
-                                        {}, work / "emulator.log", error);
+    auto emulator = ChildProcess::Spawn(
+        {(BinaryDir() / "adxflow-kusto-emulator").string(), "--listen", "127.0.0.1:" + std::to_string(port),
+         "--database", "Sales", "--tls-cert", cert.cert_file.string(), "--tls-key", cert.key_file.string()},
+        {}, work / "emulator.log", error);
     ASSERT_TRUE(emulator) << error;
-    http::HttpClient client;
+    http::HttpClientOptions client_options;
+    client_options.ca_file = cert.cert_file.string();
+    http::HttpClient client(client_options);
     bool up = false;
     for (int i = 0; i < 200 && !up; ++i) {  // bounded: 10 s
         http::HttpRequest probe;
-        probe.url = "http://127.0.0.1:" + std::to_string(port) + "/v1/rest/auth/metadata";
+        probe.url = url + "/v1/rest/auth/metadata";
         auto r = client.Send(probe);
         up = r.ok() && r->status == 200;
         if (!up) std::this_thread::sleep_for(50ms);
@@ -54,7 +61,8 @@ TEST(KustoSdk, OfficialNodeSdkQueriesTheEmulator) {
 
     auto node_process =
         ChildProcess::Spawn({node->string(), "--test", "--test-reporter=spec", script.string()},
-                            {{"KUSTO_URL", "http://127.0.0.1:" + std::to_string(port)},
+                            {{"KUSTO_URL", url},
+                             {"NODE_EXTRA_CA_CERTS", cert.cert_file.string()},
                              {"ADXFLOW_NODE_TOOLS", tools.string()},
                              {"NO_COLOR", "1"}},
                             work / "node.log", error);

@@ -117,7 +117,7 @@ Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), auth
 api::Response Emulator::Handle(const api::Request& request) {
     api::Response response;
     const std::string* host = request.Header("host");
-    const std::string base_url = "http://" + (host ? *host : std::string("127.0.0.1"));
+    const std::string base_url = options_.scheme + "://" + (host ? *host : std::string("127.0.0.1"));
     if (auto token = auth_.HandleTokenRequest(request, base_url)) {
         response = std::move(*token);
     } else if (request.method == "GET" && request.path == "/v1/rest/auth/metadata") {

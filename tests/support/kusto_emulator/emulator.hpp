@@ -26,6 +26,7 @@ struct EmulatorOptions {
     AuthOptions auth;
     size_t streaming_ingest_limit_bytes = 4 * 1024 * 1024;  // per request, as the service documents
     std::vector<Fault> faults;                              // armed at start (config file "faults")
+    std::string scheme = "http";  // "https" when served over TLS (token issuers, discovery)
 };
 
 // The schema of a synthetic table, and its row `i` (deterministic).

@@ -27,6 +27,8 @@ Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]... [--synth
                        {"type": "userManagedIdentity", "clientId", "resourceId", "roles": {...}}],
                        "identityHeader": "...", "faults": [...]}; with identities, the engine endpoints
                        demand their tokens; faults are armed at start (see docs/kusto-emulator.md)
+  --tls-cert FILE      PEM certificate (chain); with --tls-key the emulator speaks HTTPS only
+  --tls-key FILE       PEM private key
   --no-auth            accept any request, with or without a token, even when identities are configured
   --help               this text
 
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     std::string listen = "127.0.0.1:8082";
     kusto_emulator::EmulatorOptions options;
     bool no_auth = false;
+    std::string tls_cert, tls_key;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto value = [&](const char* flag) -> std::string {
@@ -87,6 +90,10 @@ int main(int argc, char** argv) {
                     options.faults.push_back(*fault);
                 }
             }
+        } else if (arg == "--tls-cert") {
+            tls_cert = value("--tls-cert");
+        } else if (arg == "--tls-key") {
+            tls_key = value("--tls-key");
         } else if (arg == "--no-auth") {
             no_auth = true;
             options.auth.required = false;
@@ -116,6 +123,9 @@ int main(int argc, char** argv) {
         server_options.host = server_options.host.substr(1, server_options.host.size() - 2);
     server_options.port = std::atoi(listen.c_str() + colon + 1);
     server_options.body_limit_bytes = 64u << 20;
+    server_options.tls_cert_file = tls_cert;
+    if (!tls_cert.empty()) options.scheme = "https";
+    server_options.tls_key_file = tls_key;
 
     // Block the signals before the server threads start so that only sigwait below receives them.
     sigset_t signals;

@@ -11,8 +11,11 @@
 #include <chrono>
 #include <string>
 
+#include "connectors/common/http/http_client.hpp"
 #include "daemon/app/app.hpp"
+#include "daemon/http/server.hpp"
 #include "tests/support/test_support.hpp"
+#include "tests/support/tls_cert.hpp"
 
 namespace adxflow {
 namespace {
@@ -171,6 +174,62 @@ TEST_F(ServerTest, AStalledClientIsDisconnectedAtTheDeadline) {
     idle.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(StatusOf(idle.ReadResponse()), 200);
     EXPECT_TRUE(idle.ClosedWithin(8s));
+}
+
+}  // namespace
+}  // namespace adxflow
+
+namespace adxflow {
+namespace {
+
+// TLS on the shared server: a client that trusts the certificate gets its answer, one that does not is
+// refused during the handshake, and a plain-HTTP client gets nothing.
+TEST(ServerTls, ServesHttpsWithTheConfiguredCertificate) {
+    testing::TempDir dir;
+    auto cert = testing::MakeSelfSignedCertificate(dir.path());
+    api::ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.request_timeout_secs = 2;
+    options.tls_cert_file = cert.cert_file.string();
+    options.tls_key_file = cert.key_file.string();
+    api::HttpServer server(options, [](const api::Request& r) {
+        api::Response res;
+        res.body = R"({"path":")" + r.path + R"("})";
+        return res;
+    });
+    ASSERT_TRUE(server.Start().ok());
+    const std::string url = "https://127.0.0.1:" + std::to_string(server.port()) + "/hello";
+
+    http::HttpClientOptions trusting;
+    trusting.ca_file = cert.cert_file.string();
+    http::HttpClient client(trusting);
+    http::HttpRequest request;
+    request.url = url;
+    auto ok = client.Send(request);
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->status, 200);
+    EXPECT_EQ(ok->body, R"({"path":"/hello"})");
+    auto again = client.Send(request);  // keep-alive over TLS
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(client.connections_opened(), 1u);
+
+    http::HttpClient untrusting;
+    auto refused = untrusting.Send(request);
+    EXPECT_FALSE(refused.ok()) << "a certificate nobody vouches for must not be accepted";
+
+    http::HttpRequest plain;
+    plain.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/hello";
+    auto mismatch = untrusting.Send(plain);
+    EXPECT_FALSE(mismatch.ok() && mismatch->status == 200);
+    server.Stop();
+
+    api::ServerOptions broken = options;
+    broken.tls_key_file = (dir.path() / "missing.pem").string();
+    api::HttpServer bad(broken, [](const api::Request&) { return api::Response{}; });
+    auto started = bad.Start();
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.error().message.find("missing.pem"), std::string::npos);
 }
 
 }  // namespace
