@@ -109,9 +109,111 @@ api::Response V1Response(const Schema& schema, std::vector<Value> rows) {
 
 }  // namespace
 
+Emulator::~Emulator() = default;
+
+std::vector<Value> Emulator::Table::AllRows() const {
+    std::vector<Value> all;
+    for (const auto& e : extents) all.insert(all.end(), e.rows.begin(), e.rows.end());
+    return all;
+}
+
+int64_t Emulator::Table::RowCount() const {
+    int64_t n = 0;
+    for (const auto& e : extents)
+        n += schema.empty() ? 0 : static_cast<int64_t>(e.rows.size() / schema.size());
+    return n;
+}
+
 Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), auth_(options_.auth) {
     for (const auto& f : options_.faults) faults_.Add(f);
+    if (!options_.data_dir.empty()) {
+        auto store = EmulatorStore::Open(options_.data_dir + "/kusto-emulator.db");
+        if (!store.ok()) {
+            init_status_ = store.error();
+        } else {
+            store_ = std::move(store).value();
+            init_status_ = Load();
+        }
+    }
     for (const auto& db : options_.databases) databases_[db];
+}
+
+StoredTable Emulator::Stored(const std::string& db, const Table& table, bool with_extents) {
+    StoredTable t;
+    t.database = db;
+    t.name = table.name;
+    for (const auto& c : table.schema) t.schema.push_back({{"name", c.name}, {"type", ToString(c.type)}});
+    for (const auto& [key, m] : table.mappings) t.mappings[key] = {{"kind", m.kind}, {"columns", m.columns}};
+    t.streaming_policy = table.streaming_policy;
+    if (with_extents) {
+        for (const auto& e : table.extents) {
+            StoredExtent se{e.id, Json(e.tags), e.created, Json::array()};
+            const size_t width = table.schema.size();
+            for (size_t r = 0; width > 0 && r + width <= e.rows.size(); r += width) {
+                Json row = Json::array();
+                for (size_t c = 0; c < width; ++c)
+                    row.push_back(kusto::ToWire(table.schema[c].type, e.rows[r + c]));
+                se.rows.push_back(std::move(row));
+            }
+            t.extents.push_back(std::move(se));
+        }
+    }
+    return t;
+}
+
+Status Emulator::PersistTable(const std::string& db, const Table& table, bool with_extents) {
+    return store_ ? store_->SaveTable(Stored(db, table, with_extents), with_extents) : Ok();
+}
+
+Status Emulator::PersistExtent(const std::string& db, const Table& table, const Extent& extent) {
+    if (!store_) return Ok();
+    Table one;
+    one.name = table.name;
+    one.schema = table.schema;
+    one.extents = {extent};
+    StoredTable stored = Stored(db, one, true);
+    return store_->AddExtent(db, table.name, stored.extents.front());
+}
+
+// Appends one extent; in a data dir it is on disk before the caller answers.
+Status Emulator::AddExtent(const std::string& db, Table& table, std::vector<Value> rows,
+                           std::vector<std::string> tags, std::string* extent_id) {
+    Extent e{NewUuid(), std::move(tags), FormatTimestamp(std::chrono::system_clock::now()), std::move(rows)};
+    ADXFLOW_TRY(PersistExtent(db, table, e));
+    if (extent_id) *extent_id = e.id;
+    table.extents.push_back(std::move(e));
+    return Ok();
+}
+
+Status Emulator::Load() {
+    ADXFLOW_ASSIGN_OR_RETURN(auto dbs, store_->LoadDatabases());
+    for (const auto& [name, streaming] : dbs) databases_[name].streaming_policy = streaming;
+    for (const auto& db : options_.databases)
+        if (!databases_.count(db)) ADXFLOW_TRY(store_->SaveDatabase(db, false));
+    for (const auto& db : options_.databases) databases_[db];
+    ADXFLOW_ASSIGN_OR_RETURN(auto tables, store_->LoadTables());
+    for (const auto& st : tables) {
+        Table t;
+        t.name = st.name;
+        t.streaming_policy = st.streaming_policy;
+        for (const auto& c : st.schema)
+            t.schema.push_back({c.value("name", ""),
+                                ParseColumnType(c.value("type", "string")).value_or(ColumnType::kString)});
+        for (auto it = st.mappings.begin(); it != st.mappings.end(); ++it)
+            t.mappings[it.key()] =
+                Mapping{it.value().value("kind", ""), it.value().value("columns", Json::array())};
+        for (const auto& se : st.extents) {
+            Extent e{se.id, se.tags.get<std::vector<std::string>>(), se.created, {}};
+            for (const auto& row : se.rows)
+                for (size_t c = 0; c < t.schema.size(); ++c) {
+                    auto v = kusto::DecodeValue(t.schema[c].type, c < row.size() ? row[c] : Json());
+                    e.rows.push_back(v.ok() ? std::move(v).value() : Value{});
+                }
+            t.extents.push_back(std::move(e));
+        }
+        databases_[st.database].tables[st.name] = std::move(t);
+    }
+    return Ok();
 }
 
 api::Response Emulator::Handle(const api::Request& request) {
@@ -451,7 +553,7 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
                         "Semantic error: 'table' operator: Failed to resolve table expression named '" +
                         query->table + "'");
                 schema = t->second.schema;
-                rows = t->second.rows;  // a snapshot: the query runs without the lock
+                rows = t->second.AllRows();  // a snapshot: the query runs without the lock
             }
         }
     }
@@ -630,6 +732,9 @@ api::Response Emulator::Management(const api::Request& request) {
             if (name != body->db)
                 return BadRequest("the command names database '" + name + "' but runs in '" + body->db + "'");
             db->second.streaming_policy = on;
+            if (store_)
+                if (auto saved = store_->SaveDatabase(body->db, on); !saved.ok())
+                    return BadRequest(saved.error().message);
         } else {
             auto it = tables.find(name);
             if (it == tables.end())
@@ -637,6 +742,8 @@ api::Response Emulator::Management(const api::Request& request) {
                                      "Kusto.Data.Exceptions.EntityNotFoundException",
                                      "Table '" + name + "' was not found");
             it->second.streaming_policy = on;
+            if (auto saved = PersistTable(body->db, it->second, false); !saved.ok())
+                return BadRequest(saved.error().message);
         }
         return V1Response({{"PolicyName", ColumnType::kString},
                            {"EntityName", ColumnType::kString},
@@ -682,6 +789,8 @@ api::Response Emulator::Management(const api::Request& request) {
                                  "Kusto.Data.Exceptions.EntityAlreadyExistsException",
                                  "Mapping '" + mapping_name + "' already exists (use .create-or-alter)");
         it->second.mappings[key] = Mapping{kind, mapping};
+        if (auto saved = PersistTable(body->db, it->second, false); !saved.ok())
+            return BadRequest(saved.error().message);
         return V1Response(
             {{"Name", ColumnType::kString},
              {"Kind", ColumnType::kString},
@@ -690,6 +799,65 @@ api::Response Emulator::Management(const api::Request& request) {
              {"Table", ColumnType::kString}},
             {Value{mapping_name}, Value{kind == "csv" ? std::string("Csv") : std::string("Json")},
              Value{mapping.dump()}, Value{body->db}, Value{table_name}});
+    }
+    // .show table T extents [where tags has "x"], .drop extents <| .show table T extents [where tags has
+    // "x"], .drop extents from T: the extents an ingestion made, found and dropped by tag (drop-by: tags).
+    {
+        std::string show = lower;
+        const bool drop = lower.rfind(".drop extents", 0) == 0;
+        if (drop && lower.find("<|") != std::string::npos) show = Trim(lower.substr(lower.find("<|") + 2));
+        std::string table_name, tag;
+        bool matched = false;
+        if (show.rfind(".show table ", 0) == 0 && show.find(" extents") != std::string::npos) {
+            const size_t ext = show.find(" extents");
+            const size_t name_at = csl.size() - show.size() + 12;
+            table_name = Trim(csl.substr(name_at, ext - 12));
+            const size_t has = show.find("tags has ", ext);
+            if (has != std::string::npos) {
+                std::string literal = Trim(csl.substr(csl.size() - show.size() + has + 9));
+                if (literal.size() >= 2) tag = literal.substr(1, literal.size() - 2);
+            }
+            matched = true;
+        } else if (drop && lower.rfind(".drop extents from ", 0) == 0) {
+            table_name = Trim(csl.substr(19));
+            matched = true;
+        }
+        if (matched) {
+            auto it = tables.find(table_name);
+            if (it == tables.end())
+                return ErrorResponse(400, "BadRequest_EntityNotFound",
+                                     "Kusto.Data.Exceptions.EntityNotFoundException",
+                                     "Table '" + table_name + "' was not found");
+            Table& t = it->second;
+            auto selected = [&](const Extent& e) {
+                return tag.empty() || std::find(e.tags.begin(), e.tags.end(), tag) != e.tags.end();
+            };
+            std::vector<Value> rows;
+            const size_t width = t.schema.size();
+            for (const auto& e : t.extents) {
+                if (!selected(e)) continue;
+                std::string tags_text;
+                for (const auto& x : e.tags) tags_text += (tags_text.empty() ? "" : "\r\n") + x;
+                rows.insert(rows.end(),
+                            {Value{e.id}, Value{body->db}, Value{t.name},
+                             Value{width ? static_cast<int64_t>(e.rows.size() / width) : int64_t{0}},
+                             Value{e.created}, Value{e.created}, Value{tags_text}});
+            }
+            if (drop) {
+                t.extents.erase(std::remove_if(t.extents.begin(), t.extents.end(), selected),
+                                t.extents.end());
+                if (auto saved = PersistTable(body->db, t, true); !saved.ok())
+                    return BadRequest(saved.error().message);
+            }
+            return V1Response({{"ExtentId", ColumnType::kGuid},
+                               {"DatabaseName", ColumnType::kString},
+                               {"TableName", ColumnType::kString},
+                               {"RowCount", ColumnType::kLong},
+                               {"MinCreatedOn", ColumnType::kDateTime},
+                               {"MaxCreatedOn", ColumnType::kDateTime},
+                               {"Tags", ColumnType::kString}},
+                              std::move(rows));
+        }
     }
     // .show table T ingestion [csv|json] mappings
     if (lower.rfind(".show table ", 0) == 0 && lower.find(" ingestion ") != std::string::npos &&
@@ -728,7 +896,12 @@ api::Response Emulator::Management(const api::Request& request) {
         auto& [name, schema] = *spec;
         auto it = tables.find(name);
         if (it == tables.end()) {
-            tables[name] = Table{name, schema, {}};
+            Table fresh;
+            fresh.name = name;
+            fresh.schema = schema;
+            tables[name] = std::move(fresh);
+            if (auto saved = PersistTable(body->db, tables[name], false); !saved.ok())
+                return BadRequest(saved.error().message);
         } else if (merge) {
             // New columns are appended (existing rows get nulls); a type change is refused, as the service
             // does.
@@ -742,16 +915,21 @@ api::Response Emulator::Management(const api::Request& request) {
                                           ToString(existing->type));
                     continue;
                 }
-                const size_t width = t.schema.size(), count = width ? t.rows.size() / width : 0;
-                std::vector<Value> widened;
-                for (size_t r = 0; r < count; ++r) {
-                    widened.insert(widened.end(), t.rows.begin() + r * width,
-                                   t.rows.begin() + (r + 1) * width);
-                    widened.emplace_back();
+                const size_t width = t.schema.size();
+                for (auto& extent : t.extents) {
+                    const size_t count = width ? extent.rows.size() / width : 0;
+                    std::vector<Value> widened;
+                    for (size_t r = 0; r < count; ++r) {
+                        widened.insert(widened.end(), extent.rows.begin() + r * width,
+                                       extent.rows.begin() + (r + 1) * width);
+                        widened.emplace_back();
+                    }
+                    extent.rows = std::move(widened);
                 }
-                t.rows = std::move(widened);
                 t.schema.push_back(col);
             }
+            if (auto saved = PersistTable(body->db, t, true); !saved.ok())
+                return BadRequest(saved.error().message);
         }  // plain .create of an existing table succeeds without a change
         const Table& t = tables[name];
         Json ordered = Json::array();
@@ -774,7 +952,11 @@ api::Response Emulator::Management(const api::Request& request) {
             if_exists = true;
             rest = Trim(rest.substr(0, rest.size() - 9));
         }
-        if (!tables.erase(rest) && !if_exists)
+        const bool existed = tables.erase(rest) > 0;
+        if (existed && store_)
+            if (auto dropped = store_->DropTable(body->db, rest); !dropped.ok())
+                return BadRequest(dropped.error().message);
+        if (!existed && !if_exists)
             return ErrorResponse(400, "BadRequest_EntityNotFound",
                                  "Kusto.Data.Exceptions.EntityNotFoundException",
                                  "Table '" + rest + "' was not found");
@@ -790,8 +972,21 @@ api::Response Emulator::Management(const api::Request& request) {
         const auto arrow = csl.find("<|");
         if (arrow == std::string::npos) return BadRequest("'.ingest inline' needs '<|' before the data");
         std::string name = Trim(csl.substr(26, arrow - 26));
-        if (auto with = ToLower(name).find(" with"); with != std::string::npos)
+        std::vector<std::string> tags;
+        if (auto with = ToLower(name).find(" with"); with != std::string::npos) {
+            // with (tags='["drop-by:x"]'): the extent's tags
+            const std::string props = name.substr(with);
+            if (auto t = ToLower(props).find("tags"); t != std::string::npos) {
+                auto open = props.find('[', t), close = props.find(']', t);
+                if (open != std::string::npos && close != std::string::npos) {
+                    auto parsed = Json::parse(props.substr(open, close - open + 1), nullptr, false);
+                    if (parsed.is_array())
+                        for (const auto& tag : parsed)
+                            if (tag.is_string()) tags.push_back(tag.get<std::string>());
+                }
+            }
             name = Trim(name.substr(0, with));
+        }
         auto it = tables.find(name);
         if (it == tables.end())
             return ErrorResponse(400, "BadRequest_EntityNotFound",
@@ -806,9 +1001,11 @@ api::Response Emulator::Management(const api::Request& request) {
         if (!parsed.ok()) return BadRequest(parsed.error().message);
         std::vector<Value> added = std::move(parsed).value();
         // One extent per ingestion: all rows or none.
-        t.rows.insert(t.rows.end(), std::make_move_iterator(added.begin()),
-                      std::make_move_iterator(added.end()));
-        return V1Response({{"ExtentId", ColumnType::kGuid}}, {Value{NewUuid()}});
+        std::string extent_id;
+        if (auto added_ok = AddExtent(body->db, t, std::move(added), std::move(tags), &extent_id);
+            !added_ok.ok())
+            return BadRequest(added_ok.error().message);
+        return V1Response({{"ExtentId", ColumnType::kGuid}}, {Value{extent_id}});
     }
     return ErrorResponse(
         400, "General_BadRequest", "Kusto.Data.Exceptions.SyntaxException",
@@ -876,8 +1073,8 @@ api::Response Emulator::StreamingIngest(const api::Request& request) {
                              parsed.error().message);
     const int64_t records = t.schema.empty() ? 0 : static_cast<int64_t>(parsed->size() / t.schema.size());
     // One extent per ingestion: the rows land together or not at all.
-    t.rows.insert(t.rows.end(), std::make_move_iterator(parsed->begin()),
-                  std::make_move_iterator(parsed->end()));
+    if (auto added = AddExtent(db_name, t, std::move(parsed).value(), {}, nullptr); !added.ok())
+        return BadRequest(added.error().message);
     return V1Response(
         {{"ConsumedRecordsCount", ColumnType::kLong},
          {"UpdatePolicyStatus", ColumnType::kString},

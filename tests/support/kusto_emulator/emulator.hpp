@@ -5,6 +5,7 @@
 // kept in memory. See docs/kusto-emulator.md for what is and is not there yet.
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "daemon/http/api_types.hpp"
 #include "tests/support/kusto_emulator/auth.hpp"
 #include "tests/support/kusto_emulator/faults.hpp"
+#include "tests/support/kusto_emulator/persistence.hpp"
 
 namespace adxflow::kusto_emulator {
 
@@ -26,6 +28,7 @@ struct EmulatorOptions {
     AuthOptions auth;
     size_t streaming_ingest_limit_bytes = 4 * 1024 * 1024;  // per request, as the service documents
     std::vector<Fault> faults;                              // armed at start (config file "faults")
+    std::string data_dir;  // empty: in memory; else kept in <data_dir>/kusto-emulator.db across restarts
     std::string scheme = "http";  // "https" when served over TLS (token issuers, discovery)
 };
 
@@ -36,6 +39,9 @@ void SyntheticRow(int64_t i, Value* row);
 class Emulator {
   public:
     explicit Emulator(EmulatorOptions options);
+    ~Emulator();
+    // Opening or loading the data dir failed (the emulator then serves nothing useful; main exits).
+    const Status& init_status() const { return init_status_; }
 
     // The whole HTTP surface (transport-neutral, so tests and the Beast server share it).
     api::Response Handle(const api::Request& request);
@@ -45,12 +51,21 @@ class Emulator {
         std::string kind;  // "csv" or "json" (lower case)
         Json columns;      // the mapping JSON array as given
     };
+    // One ingestion's rows: they arrive, carry tags and are dropped together.
+    struct Extent {
+        std::string id;
+        std::vector<std::string> tags;
+        std::string created;
+        std::vector<Value> rows;  // row-major
+    };
     struct Table {
         std::string name;
         Schema schema;
-        std::vector<Value> rows;                  // row-major
+        std::vector<Extent> extents;
         std::map<std::string, Mapping> mappings;  // by "kind/name"
         bool streaming_policy = false;
+        std::vector<Value> AllRows() const;
+        int64_t RowCount() const;
     };
     struct Database {
         std::map<std::string, Table> tables;  // by name (Kusto names are case-sensitive)
@@ -62,10 +77,19 @@ class Emulator {
     api::Response StreamingIngest(const api::Request& request);
     api::Response Admin(const api::Request& request);
     api::Response Engine(const api::Request& request);
+    // Write-through to the data dir (no-ops in memory); the caller holds mu_.
+    Status PersistTable(const std::string& db, const Table& table, bool with_extents);
+    Status PersistExtent(const std::string& db, const Table& table, const Extent& extent);
+    Status AddExtent(const std::string& db, Table& table, std::vector<Value> rows,
+                     std::vector<std::string> tags, std::string* extent_id);
+    Status Load();
+    static StoredTable Stored(const std::string& db, const Table& table, bool with_extents);
 
     EmulatorOptions options_;
     Auth auth_;
     FaultPlan faults_;
+    std::unique_ptr<EmulatorStore> store_;
+    Status init_status_ = Ok();
     std::mutex mu_;
     std::map<std::string, Database> databases_;
 };

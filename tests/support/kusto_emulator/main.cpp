@@ -29,10 +29,12 @@ Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]... [--synth
                        demand their tokens; faults are armed at start (see docs/kusto-emulator.md)
   --tls-cert FILE      PEM certificate (chain); with --tls-key the emulator speaks HTTPS only
   --tls-key FILE       PEM private key
+  --data-dir DIR       keep databases, tables and extents in DIR/kusto-emulator.db across restarts
+                       (default: in memory)
   --no-auth            accept any request, with or without a token, even when identities are configured
   --help               this text
 
-Data lives in memory and is gone when the process ends. See docs/kusto-emulator.md.
+Without --data-dir, data lives in memory and is gone when the process ends. See docs/kusto-emulator.md.
 )";
 
 }  // namespace
@@ -90,6 +92,8 @@ int main(int argc, char** argv) {
                     options.faults.push_back(*fault);
                 }
             }
+        } else if (arg == "--data-dir") {
+            options.data_dir = value("--data-dir");
         } else if (arg == "--tls-cert") {
             tls_cert = value("--tls-cert");
         } else if (arg == "--tls-key") {
@@ -135,6 +139,10 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     kusto_emulator::Emulator emulator(options);
+    if (!emulator.init_status().ok()) {
+        std::fprintf(stderr, "adxflow-kusto-emulator: %s\n", emulator.init_status().error().message.c_str());
+        return 1;
+    }
     api::HttpServer server(server_options, [&emulator](const api::Request& r) { return emulator.Handle(r); });
     if (auto started = server.Start(); !started.ok()) {
         std::fprintf(stderr, "adxflow-kusto-emulator: %s\n", started.error().message.c_str());
