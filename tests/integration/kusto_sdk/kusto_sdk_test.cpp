@@ -11,6 +11,7 @@
 
 #include "connectors/common/http/http_client.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/test_support.hpp"
 #include "tests/support/tls_cert.hpp"
 
@@ -37,27 +38,12 @@ TEST(KustoSdk, OfficialNodeSdkQueriesTheEmulator) {
 
     TempDir work;
     // TLS on, as the SDKs meet the real service: the test certificate is trusted through NODE_EXTRA_CA_CERTS.
-    const TestCertificate cert = MakeSelfSignedCertificate(work.path());
-    const int port = FreeLoopbackPort();
-    const std::string url = "https://127.0.0.1:" + std::to_string(port);
+    auto started = EmulatorProcess::Start(work.path(), {"--database", "Sales"}, /*tls=*/true);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    auto& emulator = **started;
+    const std::string url = emulator.url();
+    const TestCertificate& cert = *emulator.certificate();
     std::string error;
-    auto emulator = ChildProcess::Spawn(
-        {(BinaryDir() / "adxflow-kusto-emulator").string(), "--listen", "127.0.0.1:" + std::to_string(port),
-         "--database", "Sales", "--tls-cert", cert.cert_file.string(), "--tls-key", cert.key_file.string()},
-        {}, work / "emulator.log", error);
-    ASSERT_TRUE(emulator) << error;
-    http::HttpClientOptions client_options;
-    client_options.ca_file = cert.cert_file.string();
-    http::HttpClient client(client_options);
-    bool up = false;
-    for (int i = 0; i < 200 && !up; ++i) {  // bounded: 10 s
-        http::HttpRequest probe;
-        probe.url = url + "/v1/rest/auth/metadata";
-        auto r = client.Send(probe);
-        up = r.ok() && r->status == 200;
-        if (!up) std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(up) << Tail(work / "emulator.log", 4000);
 
     auto node_process =
         ChildProcess::Spawn({node->string(), "--test", "--test-reporter=spec", script.string()},
@@ -69,12 +55,12 @@ TEST(KustoSdk, OfficialNodeSdkQueriesTheEmulator) {
     ASSERT_TRUE(node_process) << error;
     auto status = node_process->WaitFor(120s);
     if (!status) node_process->Stop(2s);
-    emulator->Stop(5s);
+    emulator.Stop();
     ASSERT_TRUE(status) << "node --test did not finish within 120 s:\n" << Tail(work / "node.log", 20000);
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
         << DescribeWaitStatus(*status) << "\n"
         << Tail(work / "node.log", 20000) << "\nemulator log:\n"
-        << Tail(work / "emulator.log", 4000);
+        << emulator.LogTail();
 }
 
 }  // namespace

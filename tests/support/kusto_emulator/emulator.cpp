@@ -33,6 +33,11 @@ api::Response ErrorResponse(int status, const std::string& code, const std::stri
     return r;
 }
 
+api::Response EntityNotFound(const std::string& message) {
+    return ErrorResponse(400, "BadRequest_EntityNotFound", "Kusto.Data.Exceptions.EntityNotFoundException",
+                         message);
+}
+
 api::Response BadRequest(const std::string& message) {
     return ErrorResponse(400, "General_BadRequest", "Kusto.Data.Exceptions.KustoBadRequestException",
                          "Request is invalid and cannot be processed: " + message);
@@ -539,10 +544,7 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
     {
         std::lock_guard g(mu_);
         auto db = databases_.find(body->db);
-        if (db == databases_.end())
-            return ErrorResponse(400, "BadRequest_EntityNotFound",
-                                 "Kusto.Data.Exceptions.EntityNotFoundException",
-                                 "Database '" + body->db + "' was not found");
+        if (db == databases_.end()) return EntityNotFound("Database '" + body->db + "' was not found");
         if (!query->table.empty()) {
             for (const auto& [name, count] : options_.synthetic_tables)
                 if (name == query->table) synthetic_rows = count;
@@ -699,10 +701,7 @@ api::Response Emulator::Management(const api::Request& request) {
 
     std::lock_guard g(mu_);
     auto db = databases_.find(body->db);
-    if (db == databases_.end())
-        return ErrorResponse(400, "BadRequest_EntityNotFound",
-                             "Kusto.Data.Exceptions.EntityNotFoundException",
-                             "Database '" + body->db + "' was not found");
+    if (db == databases_.end()) return EntityNotFound("Database '" + body->db + "' was not found");
     auto& tables = db->second.tables;
 
     if (lower == ".show tables") {
@@ -737,10 +736,7 @@ api::Response Emulator::Management(const api::Request& request) {
                     return BadRequest(saved.error().message);
         } else {
             auto it = tables.find(name);
-            if (it == tables.end())
-                return ErrorResponse(400, "BadRequest_EntityNotFound",
-                                     "Kusto.Data.Exceptions.EntityNotFoundException",
-                                     "Table '" + name + "' was not found");
+            if (it == tables.end()) return EntityNotFound("Table '" + name + "' was not found");
             it->second.streaming_policy = on;
             if (auto saved = PersistTable(body->db, it->second, false); !saved.ok())
                 return BadRequest(saved.error().message);
@@ -776,10 +772,7 @@ api::Response Emulator::Management(const api::Request& request) {
         if (kind != "csv" && kind != "json")
             return BadRequest("mapping kind '" + kind + "' is not supported by this emulator");
         auto it = tables.find(table_name);
-        if (it == tables.end())
-            return ErrorResponse(400, "BadRequest_EntityNotFound",
-                                 "Kusto.Data.Exceptions.EntityNotFoundException",
-                                 "Table '" + table_name + "' was not found");
+        if (it == tables.end()) return EntityNotFound("Table '" + table_name + "' was not found");
         if (auto valid = ValidateMapping(mapping, kind, it->second.schema); !valid.ok())
             return ErrorResponse(400, valid.error().code, "Kusto.Data.Exceptions.KustoBadRequestException",
                                  valid.error().message);
@@ -824,10 +817,7 @@ api::Response Emulator::Management(const api::Request& request) {
         }
         if (matched) {
             auto it = tables.find(table_name);
-            if (it == tables.end())
-                return ErrorResponse(400, "BadRequest_EntityNotFound",
-                                     "Kusto.Data.Exceptions.EntityNotFoundException",
-                                     "Table '" + table_name + "' was not found");
+            if (it == tables.end()) return EntityNotFound("Table '" + table_name + "' was not found");
             Table& t = it->second;
             auto selected = [&](const Extent& e) {
                 return tag.empty() || std::find(e.tags.begin(), e.tags.end(), tag) != e.tags.end();
@@ -869,10 +859,7 @@ api::Response Emulator::Management(const api::Request& request) {
                                             ? Trim(lower.substr(kind_start, mappings_start - kind_start))
                                             : std::string();
         auto it = tables.find(table_name);
-        if (it == tables.end())
-            return ErrorResponse(400, "BadRequest_EntityNotFound",
-                                 "Kusto.Data.Exceptions.EntityNotFoundException",
-                                 "Table '" + table_name + "' was not found");
+        if (it == tables.end()) return EntityNotFound("Table '" + table_name + "' was not found");
         std::vector<Value> rows;
         for (const auto& [key, m] : it->second.mappings) {
             if (!kind_filter.empty() && kind_filter != m.kind) continue;
@@ -956,10 +943,7 @@ api::Response Emulator::Management(const api::Request& request) {
         if (existed && store_)
             if (auto dropped = store_->DropTable(body->db, rest); !dropped.ok())
                 return BadRequest(dropped.error().message);
-        if (!existed && !if_exists)
-            return ErrorResponse(400, "BadRequest_EntityNotFound",
-                                 "Kusto.Data.Exceptions.EntityNotFoundException",
-                                 "Table '" + rest + "' was not found");
+        if (!existed && !if_exists) return EntityNotFound("Table '" + rest + "' was not found");
         std::vector<Value> rows;
         for (const auto& [name, t] : tables) {
             rows.push_back(Value{name});
@@ -988,10 +972,7 @@ api::Response Emulator::Management(const api::Request& request) {
             name = Trim(name.substr(0, with));
         }
         auto it = tables.find(name);
-        if (it == tables.end())
-            return ErrorResponse(400, "BadRequest_EntityNotFound",
-                                 "Kusto.Data.Exceptions.EntityNotFoundException",
-                                 "Table '" + name + "' was not found");
+        if (it == tables.end()) return EntityNotFound("Table '" + name + "' was not found");
         Table& t = it->second;
         std::string_view data(csl);
         data.remove_prefix(arrow + 2);
@@ -1042,15 +1023,9 @@ api::Response Emulator::StreamingIngest(const api::Request& request) {
 
     std::lock_guard g(mu_);
     auto db = databases_.find(db_name);
-    if (db == databases_.end())
-        return ErrorResponse(400, "BadRequest_EntityNotFound",
-                             "Kusto.Data.Exceptions.EntityNotFoundException",
-                             "Database '" + db_name + "' was not found");
+    if (db == databases_.end()) return EntityNotFound("Database '" + db_name + "' was not found");
     auto it = db->second.tables.find(table_name);
-    if (it == db->second.tables.end())
-        return ErrorResponse(400, "BadRequest_EntityNotFound",
-                             "Kusto.Data.Exceptions.EntityNotFoundException",
-                             "Table '" + table_name + "' was not found");
+    if (it == db->second.tables.end()) return EntityNotFound("Table '" + table_name + "' was not found");
     Table& t = it->second;
     if (!t.streaming_policy && !db->second.streaming_policy)
         return ErrorResponse(

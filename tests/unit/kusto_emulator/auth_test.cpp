@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "connectors/common/http/http_client.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/kusto_emulator/emulator.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -171,50 +171,32 @@ TEST_F(AuthTest, EngineDemandsATokenAndARoleOnTheDatabase) {
 TEST(EmulatorAuthBinary, TokenFromTheEmulatorOpensItsEngine) {
     testing::TempDir dir;
     testing::WriteFile(dir / "emulator.json", kConfig.dump());
-    const int port = testing::FreeLoopbackPort();
-    std::string error;
-    auto child = testing::ChildProcess::Spawn({(testing::BinaryDir() / "adxflow-kusto-emulator").string(),
-                                               "--listen", "127.0.0.1:" + std::to_string(port), "--database",
-                                               "Sales", "--config", (dir / "emulator.json").string()},
-                                              {}, dir / "emulator.log", error);
-    ASSERT_TRUE(child) << error;
-    http::HttpClient client;
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    bool up = false;
-    for (int i = 0; i < 200 && !up; ++i) {  // bounded: 10 s
-        http::HttpRequest probe;
-        probe.url = base + "/v1/rest/auth/metadata";
-        auto r = client.Send(probe);
-        up = r.ok() && r->status == 200;
-        if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(up) << testing::ReadFile(dir / "emulator.log");
-
-    http::HttpRequest token_request;
-    token_request.method = "POST";
-    token_request.url = base + "/contoso/oauth2/v2.0/token";
-    token_request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-    token_request.body =
-        "grant_type=client_credentials&client_id=app-1&client_secret=s3cret&scope=" + base + "/.default";
-    auto token = client.Send(token_request);
+    auto started = testing::EmulatorProcess::Start(
+        dir.path(), {"--database", "Sales", "--config", (dir / "emulator.json").string()});
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    auto& emulator = **started;
+    auto token = emulator.Post("/contoso/oauth2/v2.0/token",
+                               "grant_type=client_credentials&client_id=app-1&client_secret=s3cret&scope=" +
+                                   emulator.url() + "/.default",
+                               "application/x-www-form-urlencoded");
     ASSERT_TRUE(token.ok());
     ASSERT_EQ(token->status, 200) << token->body;
 
     http::HttpRequest query;
     query.method = "POST";
-    query.url = base + "/v2/rest/query";
+    query.url = emulator.url() + "/v2/rest/query";
     query.headers.Set("Content-Type", "application/json");
     query.body = Json{{"db", "Sales"}, {"csl", "print ok=true"}}.dump();
-    auto anonymous = client.Send(query);
+    auto anonymous = emulator.client().Send(query);
     ASSERT_TRUE(anonymous.ok());
     EXPECT_EQ(anonymous->status, 401);
     query.headers.Set("Authorization",
                       "Bearer " + Json::parse(token->body)["access_token"].get<std::string>());
-    auto authorized = client.Send(query);
+    auto authorized = emulator.client().Send(query);
     ASSERT_TRUE(authorized.ok());
     EXPECT_EQ(authorized->status, 200) << authorized->body;
     EXPECT_NE(authorized->body.find("\"ok\""), std::string::npos);
-    const int status = child->Stop(std::chrono::seconds(5));
+    const int status = emulator.Stop();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 

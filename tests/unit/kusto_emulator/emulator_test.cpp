@@ -10,7 +10,7 @@
 
 #include "connectors/common/http/http_client.hpp"
 #include "connectors/common/kusto/response.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/kusto_emulator/emulator.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -297,31 +297,11 @@ TEST(EmulatorSynthetic, GeneratedRowsStreamInPiecesAndTruncateLikeTheService) {
 // The binary over a real socket: what users run and what later integration tests will start.
 TEST(EmulatorBinary, ServesQueriesOnALoopbackPort) {
     testing::TempDir dir;
-    const int port = testing::FreeLoopbackPort();
-    std::string error;
-    auto child =
-        testing::ChildProcess::Spawn({(testing::BinaryDir() / "adxflow-kusto-emulator").string(), "--listen",
-                                      "127.0.0.1:" + std::to_string(port), "--database", "Sales"},
-                                     {}, dir / "emulator.log", error);
-    ASSERT_TRUE(child) << error;
-    http::HttpClient client;
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    bool up = false;
-    for (int i = 0; i < 200 && !up; ++i) {  // bounded: 10 s
-        http::HttpRequest probe;
-        probe.url = base + "/v1/rest/auth/metadata";
-        auto r = client.Send(probe);
-        up = r.ok() && r->status == 200;
-        if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(up) << testing::ReadFile(dir / "emulator.log");
+    auto started = testing::EmulatorProcess::Start(dir.path(), {"--database", "Sales"});
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    auto& emulator = **started;
     auto post = [&](const std::string& path, const std::string& csl) {
-        http::HttpRequest request;
-        request.method = "POST";
-        request.url = base + path;
-        request.headers.Set("Content-Type", "application/json");
-        request.body = Json{{"db", "Sales"}, {"csl", csl}}.dump();
-        return client.Send(request);
+        return emulator.Post(path, Json{{"db", "Sales"}, {"csl", csl}}.dump());
     };
     ASSERT_EQ(post("/v1/rest/mgmt", ".create table T (a:long, b:string)")->status, 200);
     ASSERT_EQ(post("/v1/rest/mgmt", ".ingest inline into table T <| 1,x\n2,y")->status, 200);
@@ -333,7 +313,7 @@ TEST(EmulatorBinary, ServesQueriesOnALoopbackPort) {
     ASSERT_TRUE(c.Primary());
     ASSERT_EQ(c.Primary()->rows.size(), 1u);
     EXPECT_EQ(std::get<std::string>(c.Primary()->rows[0][1]), "y");
-    const int status = child->Stop(std::chrono::seconds(5));
+    const int status = emulator.Stop();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << testing::DescribeWaitStatus(status);
 }
 

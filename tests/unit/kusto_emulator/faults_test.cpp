@@ -9,7 +9,7 @@
 
 #include "connectors/common/http/http_client.hpp"
 #include "connectors/common/kusto/response.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/emulator_process.hpp"
 #include "tests/support/kusto_emulator/emulator.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -109,32 +109,12 @@ TEST_F(FaultsTest, AdminListsClearsAndRejectsBadSpecs) {
 // whole.
 TEST(FaultsBinary, ConnectionCutMidBodyAndTrickle) {
     testing::TempDir dir;
-    const int port = testing::FreeLoopbackPort();
-    std::string error;
-    auto child =
-        testing::ChildProcess::Spawn({(testing::BinaryDir() / "adxflow-kusto-emulator").string(), "--listen",
-                                      "127.0.0.1:" + std::to_string(port), "--synthetic-table", "S:100000"},
-                                     {}, dir / "emulator.log", error);
-    ASSERT_TRUE(child) << error;
-    http::HttpClient client;
-    const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    auto send = [&](const std::string& method, const std::string& path, const std::string& body) {
-        http::HttpRequest r;
-        r.method = method;
-        r.url = base + path;
-        r.body = body;
-        r.headers.Set("Content-Type", "application/json");
-        http::RequestOptions o;
-        o.timeout = 20s;
-        return client.Send(r, o);
+    auto started = testing::EmulatorProcess::Start(dir.path(), {"--synthetic-table", "S:100000"});
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    auto& emulator = **started;
+    auto send = [&](const std::string&, const std::string& path, const std::string& body) {
+        return emulator.Post(path, body);
     };
-    bool up = false;
-    for (int i = 0; i < 200 && !up; ++i) {  // bounded: 10 s
-        auto r = send("GET", "/v1/rest/auth/metadata", "");
-        up = r.ok() && r->status == 200;
-        if (!up) std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(up) << testing::ReadFile(dir / "emulator.log");
     const std::string query = Json{{"db", "NetDefaultDB"}, {"csl", "S"}}.dump();
 
     ASSERT_EQ(send("POST", "/_emulator/faults", R"({"action":"closeMidBody"})")->status, 200);
@@ -144,10 +124,10 @@ TEST(FaultsBinary, ConnectionCutMidBodyAndTrickle) {
         << "a cut response must not look complete";
 
     ASSERT_EQ(send("POST", "/_emulator/faults", R"({"action":"trickle","delayMs":20})")->status, 200);
-    const auto started = std::chrono::steady_clock::now();
+    const auto trickle_start = std::chrono::steady_clock::now();
     auto slow = send("POST", "/v2/rest/query", Json{{"db", "NetDefaultDB"}, {"csl", "S | take 3"}}.dump());
     ASSERT_TRUE(slow.ok()) << slow.error().message;
-    EXPECT_GE(std::chrono::steady_clock::now() - started, 100ms);  // several 64-byte pieces, 20 ms apart
+    EXPECT_GE(std::chrono::steady_clock::now() - trickle_start, 100ms);  // several 64-byte pieces, 20 ms apart
     Errors e;
     ASSERT_TRUE(kusto::ParseV2(slow->body, e).ok());
     EXPECT_EQ(e.rows, 3u);
@@ -155,7 +135,7 @@ TEST(FaultsBinary, ConnectionCutMidBodyAndTrickle) {
     auto after = send("POST", "/v2/rest/query", Json{{"db", "NetDefaultDB"}, {"csl", "S | count"}}.dump());
     ASSERT_TRUE(after.ok());
     EXPECT_EQ(after->status, 200);
-    const int status = child->Stop(5s);
+    const int status = emulator.Stop();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
