@@ -582,7 +582,14 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
             result = std::make_unique<SyntheticRows>(n);
         }
     } else {
-        if (query->table.empty()) {
+        if (query->range_column) {
+            schema = {{*query->range_column, ColumnType::kLong}};
+            for (int64_t v = query->range_from; v <= query->range_to; v += query->range_step)
+                rows.push_back(Value{v});
+        } else if (query->datatable_schema) {
+            schema = *query->datatable_schema;
+            rows = query->datatable_rows;
+        } else if (query->table.empty()) {
             for (auto& [name, value] : query->print) {
                 ColumnType type = std::holds_alternative<bool>(value)      ? ColumnType::kBool
                                   : std::holds_alternative<int64_t>(value) ? ColumnType::kLong

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
+#include <map>
 
 #include "core/json.hpp"
 
@@ -102,8 +104,20 @@ class Parser {
 
     Result<Query> Parse() {
         Query q;
-        // set statements
-        while (IsIdent("set")) {
+        // set and let statements, in any order
+        while (IsIdent("set") || IsIdent("let")) {
+            if (IsIdent("let")) {
+                Next();
+                if (Peek().type != Token::Type::kIdent) return SyntaxError("expected a name after 'let'");
+                std::string name = Next().text;
+                if (!IsPunct("=")) return SyntaxError("expected '=' after 'let " + name + "'");
+                Next();
+                ADXFLOW_ASSIGN_OR_RETURN(Value v, Literal());
+                lets_[name] = std::move(v);
+                if (!IsPunct(";")) return SyntaxError("expected ';' after the let statement");
+                Next();
+                continue;
+            }
             Next();
             if (Peek().type != Token::Type::kIdent) return SyntaxError("expected an option name after 'set'");
             std::string option = ToLower(Next().text);
@@ -136,10 +150,64 @@ class Parser {
                 ADXFLOW_ASSIGN_OR_RETURN(Value v, Literal());
                 q.print.emplace_back(std::move(name), std::move(v));
             } while (IsPunct(","));
+        } else if (IsIdent("range")) {
+            Next();
+            if (Peek().type != Token::Type::kIdent) return SyntaxError("'range' expects a column name");
+            q.range_column = Next().text;
+            auto bound = [&](const char* word, int64_t& out) -> Status {
+                if (!IsIdent(word)) return SyntaxError(std::string("'range' expects '") + word + "'");
+                Next();
+                ADXFLOW_ASSIGN_OR_RETURN(Value v, Literal());
+                if (!std::holds_alternative<int64_t>(v))
+                    return SemanticError("'range' bounds must be integers here");
+                out = std::get<int64_t>(v);
+                return Ok();
+            };
+            ADXFLOW_TRY(bound("from", q.range_from));
+            ADXFLOW_TRY(bound("to", q.range_to));
+            ADXFLOW_TRY(bound("step", q.range_step));
+            if (q.range_step <= 0) return SemanticError("'range' step must be positive");
+            if ((q.range_to - q.range_from) / q.range_step > 10000000)
+                return SemanticError(
+                    "'range' of more than 10,000,000 rows is not supported by this emulator");
+        } else if (IsIdent("datatable")) {
+            Next();
+            if (!IsPunct("(")) return SyntaxError("'datatable' expects '(' and a schema");
+            Next();
+            Schema schema;
+            while (!IsPunct(")")) {
+                if (IsPunct(",")) Next();
+                if (Peek().type != Token::Type::kIdent)
+                    return SyntaxError("'datatable' schema expects name:type");
+                std::string name = Next().text;
+                if (!IsPunct(":")) return SyntaxError("'datatable' schema expects name:type");
+                Next();
+                auto type = ParseColumnType(Next().text);
+                if (!type) return SemanticError("unknown type in the datatable schema for '" + name + "'");
+                schema.push_back({name, *type});
+            }
+            Next();
+            if (!IsPunct("[")) return SyntaxError("'datatable' expects '[' and values");
+            Next();
+            size_t n = 0;
+            while (!IsPunct("]")) {
+                if (IsPunct(",")) Next();
+                if (IsPunct("]")) break;
+                ADXFLOW_ASSIGN_OR_RETURN(Value v, Literal());
+                q.datatable_rows.push_back(std::move(v));
+                ++n;
+                if (Peek().type == Token::Type::kEnd)
+                    return SyntaxError("'datatable' values are not closed with ']'");
+            }
+            Next();
+            if (schema.empty() || n % schema.size() != 0)
+                return SemanticError("'datatable' has " + std::to_string(n) + " values for " +
+                                     std::to_string(schema.size()) + " columns");
+            q.datatable_schema = std::move(schema);
         } else if (Peek().type == Token::Type::kIdent) {
             q.table = Next().text;
         } else {
-            return SyntaxError("a query starts with a table name or 'print'");
+            return SyntaxError("a query starts with a table name, 'print', 'range' or 'datatable'");
         }
         while (IsPunct("|")) {
             Next();
@@ -160,9 +228,14 @@ class Parser {
     bool IsPunct(const char* p) const { return Peek().type == Token::Type::kPunct && Peek().text == p; }
 
     Result<int64_t> Count(const char* op) {
-        if (Peek().type != Token::Type::kNumber)
+        // A number, or a name bound by `let`.
+        if (Peek().type != Token::Type::kNumber &&
+            !(Peek().type == Token::Type::kIdent && lets_.count(Peek().text)))
             return SyntaxError(std::string("'") + op + "' expects a row count");
-        return static_cast<int64_t>(std::atoll(Next().text.c_str()));
+        ADXFLOW_ASSIGN_OR_RETURN(Value v, Literal());
+        if (!std::holds_alternative<int64_t>(v))
+            return SemanticError(std::string("'") + op + "' expects an integer");
+        return std::get<int64_t>(v);
     }
 
     Result<Value> Literal() {
@@ -175,6 +248,10 @@ class Parser {
             return Value{static_cast<int64_t>(std::atoll(text.c_str()))};
         }
         if (tok.type == Token::Type::kIdent) {
+            if (auto let = lets_.find(tok.text); let != lets_.end()) {
+                Next();
+                return let->second;
+            }
             std::string word = ToLower(tok.text);
             if (word == "true" || word == "false") {
                 Next();
@@ -257,6 +334,104 @@ class Parser {
             if (Peek().type != Token::Type::kIdent) return SyntaxError("'" + name + " by' expects a column");
             op.sort_column = Next().text;
             if (IsIdent("asc") || IsIdent("desc")) op.descending = ToLower(Next().text) == "desc";
+        } else if (name == "extend") {
+            op.kind = Operator::Kind::kExtend;
+            do {
+                if (IsPunct(",")) Next();
+                if (Peek().type != Token::Type::kIdent || t_[i_ + 1].text != "=")
+                    return SemanticError("'extend' needs 'name = expression' in this emulator");
+                std::string column = Next().text;
+                Next();
+                Expr expr;
+                char join = '+';
+                while (true) {
+                    Expr::Term term;
+                    term.op = join;
+                    if (Peek().type == Token::Type::kIdent && !lets_.count(Peek().text) &&
+                        ToLower(Peek().text) != "true" && ToLower(Peek().text) != "false" &&
+                        t_[i_ + 1].text != "(") {
+                        term.column = Next().text;
+                    } else {
+                        ADXFLOW_ASSIGN_OR_RETURN(term.literal, Literal());
+                    }
+                    expr.terms.push_back(std::move(term));
+                    if (Peek().type == Token::Type::kPunct && Peek().text.size() == 1 &&
+                        std::string("+-*/").find(Peek().text[0]) != std::string::npos) {
+                        join = Next().text[0];
+                        continue;
+                    }
+                    break;
+                }
+                op.extend.emplace_back(std::move(column), std::move(expr));
+            } while (IsPunct(","));
+        } else if (name == "summarize") {
+            op.kind = Operator::Kind::kSummarize;
+            while (!IsIdent("by") && Peek().type != Token::Type::kEnd && !IsPunct("|")) {
+                if (IsPunct(",")) Next();
+                Aggregate agg;
+                if (Peek().type == Token::Type::kIdent && t_[i_ + 1].text == "=") {
+                    agg.name = Next().text;
+                    Next();
+                }
+                if (Peek().type != Token::Type::kIdent)
+                    return SyntaxError("'summarize' expects an aggregation");
+                agg.function = ToLower(Next().text);
+                if (agg.function != "count" && agg.function != "sum" && agg.function != "min" &&
+                    agg.function != "max" && agg.function != "avg")
+                    return SemanticError("the aggregation '" + agg.function +
+                                         "' is not supported by this emulator");
+                if (!IsPunct("(")) return SyntaxError("'" + agg.function + "' expects '('");
+                Next();
+                if (!IsPunct(")")) {
+                    if (Peek().type != Token::Type::kIdent)
+                        return SyntaxError("'" + agg.function + "' expects a column");
+                    agg.column = Next().text;
+                }
+                if (!IsPunct(")")) return SyntaxError("'" + agg.function + "' expects ')'");
+                Next();
+                if (agg.function != "count" && agg.column.empty())
+                    return SemanticError("'" + agg.function + "' needs a column");
+                if (agg.name.empty())
+                    agg.name = agg.function == "count" ? "count_" : agg.function + "_" + agg.column;
+                op.aggregates.push_back(std::move(agg));
+            }
+            if (IsIdent("by")) {
+                Next();
+                do {
+                    if (IsPunct(",")) Next();
+                    GroupKey key;
+                    if (IsIdent("bin")) {
+                        Next();
+                        if (!IsPunct("(")) return SyntaxError("'bin' expects '('");
+                        Next();
+                        key.column = Next().text;
+                        if (!IsPunct(",")) return SyntaxError("'bin' expects a size");
+                        Next();
+                        ADXFLOW_ASSIGN_OR_RETURN(Value size, Literal());
+                        if (auto* i = std::get_if<int64_t>(&size))
+                            key.bin = static_cast<double>(*i);
+                        else if (auto* d = std::get_if<double>(&size))
+                            key.bin = *d;
+                        else
+                            return SemanticError("'bin' sizes are numbers in this emulator");
+                        if (!IsPunct(")")) return SyntaxError("'bin' expects ')'");
+                        Next();
+                    } else {
+                        if (Peek().type != Token::Type::kIdent) return SyntaxError("'by' expects columns");
+                        key.column = Next().text;
+                    }
+                    op.by.push_back(std::move(key));
+                } while (IsPunct(","));
+            }
+            if (op.aggregates.empty() && op.by.empty())
+                return SyntaxError("'summarize' expects aggregations or 'by'");
+        } else if (name == "distinct") {
+            op.kind = Operator::Kind::kDistinct;
+            do {
+                if (IsPunct(",")) Next();
+                if (Peek().type != Token::Type::kIdent) return SyntaxError("'distinct' expects column names");
+                op.columns.push_back(Next().text);
+            } while (IsPunct(","));
         } else {
             return SemanticError("the operator '" + name + "' is not supported by this emulator");
         }
@@ -265,6 +440,7 @@ class Parser {
 
     std::vector<Token> t_;
     size_t i_ = 0;
+    std::map<std::string, Value> lets_;
 };
 
 int FindColumn(const Schema& schema, const std::string& name) {
@@ -326,6 +502,51 @@ bool Matches(const Comparison& c, const Value& cell) {
         }
     }
     return false;
+}
+
+std::optional<double> AsNumber(const Value& v) {
+    if (auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+    if (auto* d = std::get_if<double>(&v)) return *d;
+    return std::nullopt;
+}
+
+// + - * / over numbers (long stays long unless a real is involved or a division is inexact); null propagates.
+Value Arith(char op, const Value& a, const Value& b) {
+    if (IsNull(a) || IsNull(b)) return Value{};
+    auto* ai = std::get_if<int64_t>(&a);
+    auto* bi = std::get_if<int64_t>(&b);
+    if (ai && bi) {
+        switch (op) {
+            case '+':
+                return Value{*ai + *bi};
+            case '-':
+                return Value{*ai - *bi};
+            case '*':
+                return Value{*ai * *bi};
+            default:
+                return *bi == 0 ? Value{} : Value{*ai / *bi};
+        }
+    }
+    auto x = AsNumber(a), y = AsNumber(b);
+    if (!x || !y) return Value{};
+    switch (op) {
+        case '+':
+            return Value{*x + *y};
+        case '-':
+            return Value{*x - *y};
+        case '*':
+            return Value{*x * *y};
+        default:
+            return Value{*x / *y};
+    }
+}
+
+ColumnType TypeOf(const Value& v, ColumnType fallback) {
+    if (std::holds_alternative<bool>(v)) return ColumnType::kBool;
+    if (std::holds_alternative<int64_t>(v)) return ColumnType::kLong;
+    if (std::holds_alternative<double>(v)) return ColumnType::kReal;
+    if (std::holds_alternative<std::string>(v)) return ColumnType::kString;
+    return fallback;
 }
 
 }  // namespace
@@ -410,6 +631,165 @@ Result<std::pair<Schema, std::vector<Value>>> Execute(const Query& query, const 
                 out.reserve(order.size() * width);
                 for (size_t r : order)
                     for (size_t c = 0; c < width; ++c) out.push_back(std::move(rows[r * width + c]));
+                rows = std::move(out);
+                break;
+            }
+            case Operator::Kind::kExtend: {
+                for (const auto& [name, expr] : op.extend) {
+                    std::vector<int> columns;
+                    for (const auto& term : expr.terms) {
+                        int i = term.column ? FindColumn(schema, *term.column) : -1;
+                        if (term.column && i < 0)
+                            return SemanticError(
+                                "'extend' operator: Failed to resolve scalar expression named '" +
+                                *term.column + "'");
+                        columns.push_back(i);
+                    }
+                    const size_t w = schema.size(), n = w ? rows.size() / w : (rows.empty() ? 0 : 1);
+                    std::vector<Value> computed(n);
+                    for (size_t r = 0; r < n; ++r) {
+                        auto operand = [&](size_t k) {
+                            return columns[k] >= 0 ? rows[r * w + columns[k]] : expr.terms[k].literal;
+                        };
+                        // Two precedence levels: fold * and / into a term, then add the terms up.
+                        Value sum, product = operand(0);
+                        char pending = '+';
+                        bool first = true;
+                        for (size_t k = 1; k <= expr.terms.size(); ++k) {
+                            const char op_k = k < expr.terms.size() ? expr.terms[k].op : '+';
+                            if (k < expr.terms.size() && (op_k == '*' || op_k == '/')) {
+                                product = Arith(op_k, product, operand(k));
+                                continue;
+                            }
+                            sum = first ? product : Arith(pending, sum, product);
+                            first = false;
+                            if (k < expr.terms.size()) {
+                                pending = op_k;
+                                product = operand(k);
+                            }
+                        }
+                        computed[r] = std::move(sum);
+                    }
+                    ColumnType type = ColumnType::kString;
+                    for (const auto& v : computed)
+                        if (!IsNull(v)) {
+                            type = TypeOf(v, type);
+                            break;
+                        }
+                    std::vector<Value> out;
+                    out.reserve(n * (w + 1));
+                    for (size_t r = 0; r < n; ++r) {
+                        for (size_t c = 0; c < w; ++c) out.push_back(std::move(rows[r * w + c]));
+                        out.push_back(std::move(computed[r]));
+                    }
+                    schema.push_back({name, type});
+                    rows = std::move(out);
+                }
+                break;
+            }
+            case Operator::Kind::kDistinct:
+            case Operator::Kind::kSummarize: {
+                // Group keys (distinct: the listed columns), then one output row per group in first-seen
+                // order.
+                std::vector<GroupKey> keys = op.by;
+                if (op.kind == Operator::Kind::kDistinct)
+                    for (const auto& c : op.columns) keys.push_back({c, std::nullopt});
+                std::vector<int> key_columns, agg_columns;
+                Schema out_schema;
+                for (const auto& k : keys) {
+                    int i = FindColumn(schema, k.column);
+                    if (i < 0)
+                        return SemanticError("'summarize' operator: Failed to resolve column named '" +
+                                             k.column + "'");
+                    key_columns.push_back(i);
+                    out_schema.push_back({k.column, k.bin ? (schema[i].type == ColumnType::kLong ||
+                                                                     schema[i].type == ColumnType::kInt
+                                                                 ? ColumnType::kLong
+                                                                 : ColumnType::kReal)
+                                                          : schema[i].type});
+                }
+                for (const auto& a : op.aggregates) {
+                    int i = a.column.empty() ? -1 : FindColumn(schema, a.column);
+                    if (!a.column.empty() && i < 0)
+                        return SemanticError("'" + a.function + "': Failed to resolve column named '" +
+                                             a.column + "'");
+                    agg_columns.push_back(i);
+                    ColumnType t = a.function == "count" ? ColumnType::kLong
+                                   : a.function == "avg" ? ColumnType::kReal
+                                                         : schema[static_cast<size_t>(i)].type;
+                    out_schema.push_back({a.name, t});
+                }
+                struct Group {
+                    std::vector<Value> key;
+                    int64_t count = 0;
+                    std::vector<Value> acc;
+                    std::vector<int64_t> non_null;
+                };
+                std::map<std::vector<Value>, size_t> index;
+                std::vector<Group> groups;
+                for (size_t r = 0; r < count; ++r) {
+                    const Value* row = rows.data() + r * width;
+                    std::vector<Value> key;
+                    for (size_t k = 0; k < keys.size(); ++k) {
+                        Value v = row[key_columns[k]];
+                        if (keys[k].bin) {
+                            if (auto x = AsNumber(v)) {
+                                double b = std::floor(*x / *keys[k].bin) * *keys[k].bin;
+                                v = out_schema[k].type == ColumnType::kLong ? Value{static_cast<int64_t>(b)}
+                                                                            : Value{b};
+                            } else {
+                                v = Value{};
+                            }
+                        }
+                        key.push_back(std::move(v));
+                    }
+                    auto [it, inserted] = index.emplace(key, groups.size());
+                    if (inserted)
+                        groups.push_back({key, 0, std::vector<Value>(op.aggregates.size()),
+                                          std::vector<int64_t>(op.aggregates.size(), 0)});
+                    Group& g = groups[it->second];
+                    ++g.count;
+                    for (size_t a = 0; a < op.aggregates.size(); ++a) {
+                        if (agg_columns[a] < 0) continue;
+                        const Value& v = row[agg_columns[a]];
+                        if (IsNull(v)) continue;
+                        ++g.non_null[a];
+                        const std::string& f = op.aggregates[a].function;
+                        Value& acc = g.acc[a];
+                        if (IsNull(acc))
+                            acc = (f == "avg") ? Value{AsNumber(v).value_or(0)} : v;
+                        else if (f == "sum")
+                            acc = Arith('+', acc, v);
+                        else if (f == "avg")
+                            acc = Value{std::get<double>(acc) + AsNumber(v).value_or(0)};
+                        else if (f == "min" && CompareValues(v, acc) < 0)
+                            acc = v;
+                        else if (f == "max" && CompareValues(v, acc) > 0)
+                            acc = v;
+                    }
+                }
+                // summarize without `by` over no rows still answers one row (count 0), as Kusto does.
+                if (groups.empty() && keys.empty() && !op.aggregates.empty())
+                    groups.push_back({{},
+                                      0,
+                                      std::vector<Value>(op.aggregates.size()),
+                                      std::vector<int64_t>(op.aggregates.size(), 0)});
+                std::vector<Value> out;
+                for (auto& g : groups) {
+                    for (auto& k : g.key) out.push_back(std::move(k));
+                    for (size_t a = 0; a < op.aggregates.size(); ++a) {
+                        const std::string& f = op.aggregates[a].function;
+                        if (f == "count")
+                            out.push_back(Value{g.count});
+                        else if (f == "avg")
+                            out.push_back(g.non_null[a] ? Value{std::get<double>(g.acc[a]) /
+                                                                static_cast<double>(g.non_null[a])}
+                                                        : Value{});
+                        else
+                            out.push_back(g.acc[a]);
+                    }
+                }
+                schema = std::move(out_schema);
                 rows = std::move(out);
                 break;
             }

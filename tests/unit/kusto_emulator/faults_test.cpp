@@ -127,7 +127,8 @@ TEST(FaultsBinary, ConnectionCutMidBodyAndTrickle) {
     const auto trickle_start = std::chrono::steady_clock::now();
     auto slow = send("POST", "/v2/rest/query", Json{{"db", "NetDefaultDB"}, {"csl", "S | take 3"}}.dump());
     ASSERT_TRUE(slow.ok()) << slow.error().message;
-    EXPECT_GE(std::chrono::steady_clock::now() - trickle_start, 100ms);  // several 64-byte pieces, 20 ms apart
+    EXPECT_GE(std::chrono::steady_clock::now() - trickle_start,
+              100ms);  // several 64-byte pieces, 20 ms apart
     Errors e;
     ASSERT_TRUE(kusto::ParseV2(slow->body, e).ok());
     EXPECT_EQ(e.rows, 3u);
