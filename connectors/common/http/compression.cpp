@@ -29,6 +29,47 @@ Result<std::string> GzipCompress(std::string_view data) {
     return out;
 }
 
+struct GzipEncoder::State {
+    z_stream zs{};
+    bool ok = false;
+};
+
+GzipEncoder::GzipEncoder(int level) : state_(std::make_unique<State>()) {
+    state_->ok = deflateInit2(&state_->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+}
+
+GzipEncoder::~GzipEncoder() {
+    if (state_->ok) deflateEnd(&state_->zs);
+}
+
+namespace {
+
+Status Deflate(z_stream& zs, std::string_view input, int flush, std::string& out) {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+    zs.avail_in = static_cast<uInt>(input.size());
+    char buf[64 * 1024];
+    do {
+        zs.next_out = reinterpret_cast<Bytef*>(buf);
+        zs.avail_out = sizeof buf;
+        int rc = deflate(&zs, flush);
+        if (rc == Z_STREAM_ERROR) return MakeError(ErrorKind::kInternal, "http.gzip", "deflate failed");
+        out.append(buf, sizeof buf - zs.avail_out);
+    } while (zs.avail_out == 0);
+    return Ok();
+}
+
+}  // namespace
+
+Status GzipEncoder::Feed(std::string_view input, std::string& out) {
+    if (!state_->ok) return MakeError(ErrorKind::kInternal, "http.gzip", "deflateInit2 failed");
+    return Deflate(state_->zs, input, Z_SYNC_FLUSH, out);
+}
+
+Status GzipEncoder::Finish(std::string& out) {
+    if (!state_->ok) return MakeError(ErrorKind::kInternal, "http.gzip", "deflateInit2 failed");
+    return Deflate(state_->zs, {}, Z_FINISH, out);
+}
+
 struct BodyDecoder::State {
     Encoding encoding;
     z_stream zs{};

@@ -143,6 +143,23 @@ Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), auth
     for (const auto& db : options_.databases) databases_[db];
 }
 
+namespace {
+
+// Wraps a response so that its body is sent as a stream, for the faults that act on the body.
+api::BodyStream AsStream(api::Response& response) {
+    if (response.stream) return std::move(response.stream);
+    auto body = std::make_shared<std::string>(std::move(response.body));
+    auto sent = std::make_shared<bool>(false);
+    return [body, sent](std::string& out) {
+        if (*sent) return false;
+        out += *body;
+        *sent = true;
+        return false;
+    };
+}
+
+}  // namespace
+
 StoredTable Emulator::Stored(const std::string& db, const Table& table, bool with_extents) {
     StoredTable t;
     t.database = db;
@@ -241,6 +258,27 @@ api::Response Emulator::Handle(const api::Request& request) {
     } else {
         response = Engine(request);
     }
+    // Compressed answers when the client accepts them, as the service does (bodies above 1 KB; streamed
+    // results are compressed piece by piece, so memory stays flat).
+    if (const std::string* accept = request.Header("accept-encoding");
+        options_.gzip_responses && accept && ToLower(*accept).find("gzip") != std::string::npos &&
+        response.status == 200 && (response.stream || response.body.size() > 1024)) {
+        auto inner = AsStream(response);
+        auto encoder = std::make_shared<http::GzipEncoder>();
+        auto done = std::make_shared<bool>(false);
+        response.stream = [inner, encoder, done](std::string& out) -> bool {
+            if (*done) return false;
+            std::string piece;
+            const bool more = inner(piece);
+            if (!encoder->Feed(piece, out).ok()) throw std::runtime_error("gzip encoding failed");
+            if (!more) {
+                if (!encoder->Finish(out).ok()) throw std::runtime_error("gzip encoding failed");
+                *done = true;
+            }
+            return more;
+        };
+        response.headers.emplace_back("Content-Encoding", "gzip");
+    }
     // The service echoes the client's request id; SDKs log it.
     if (const std::string* id = request.Header("x-ms-client-request-id"))
         response.headers.emplace_back("x-ms-client-request-id", *id);
@@ -279,23 +317,6 @@ api::Response Emulator::Admin(const api::Request& request) {
     return ErrorResponse(404, "NotFound", "Kusto.Data.Exceptions.KustoServiceException",
                          "no admin endpoint " + request.method + " " + request.path);
 }
-
-namespace {
-
-// Wraps a response so that its body is sent as a stream, for the faults that act on the body.
-api::BodyStream AsStream(api::Response& response) {
-    if (response.stream) return std::move(response.stream);
-    auto body = std::make_shared<std::string>(std::move(response.body));
-    auto sent = std::make_shared<bool>(false);
-    return [body, sent](std::string& out) {
-        if (*sent) return false;
-        out += *body;
-        *sent = true;
-        return false;
-    };
-}
-
-}  // namespace
 
 api::Response Emulator::Engine(const api::Request& request) {
     const bool engine_path = request.path == "/v2/rest/query" || request.path == "/v1/rest/query" ||

@@ -29,6 +29,7 @@ struct EmulatorOptions {
     size_t streaming_ingest_limit_bytes = 4 * 1024 * 1024;  // per request, as the service documents
     std::vector<Fault> faults;                              // armed at start (config file "faults")
     std::string data_dir;  // empty: in memory; else kept in <data_dir>/kusto-emulator.db across restarts
+    bool gzip_responses = true;   // honour Accept-Encoding: gzip (off for benchmarks that measure the client)
     std::string scheme = "http";  // "https" when served over TLS (token issuers, discovery)
 };
 

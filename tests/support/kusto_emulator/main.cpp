@@ -31,6 +31,7 @@ Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]... [--synth
   --tls-key FILE       PEM private key
   --data-dir DIR       keep databases, tables and extents in DIR/kusto-emulator.db across restarts
                        (default: in memory)
+  --no-gzip            never compress responses (by default they are gzip when the client accepts it)
   --no-auth            accept any request, with or without a token, even when identities are configured
   --help               this text
 
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
             tls_cert = value("--tls-cert");
         } else if (arg == "--tls-key") {
             tls_key = value("--tls-key");
+        } else if (arg == "--no-gzip") {
+            options.gzip_responses = false;
         } else if (arg == "--no-auth") {
             no_auth = true;
             options.auth.required = false;

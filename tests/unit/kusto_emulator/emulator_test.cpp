@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "connectors/common/http/compression.hpp"
 #include "connectors/common/http/http_client.hpp"
 #include "connectors/common/kusto/response.hpp"
 #include "tests/support/emulator_process.hpp"
@@ -191,6 +192,33 @@ TEST_F(EmulatorTest, SummarizeExtendDistinctRangeDatatableAndLet) {
     EXPECT_EQ(rows("range i from 1 to 10 step 3").size(), 4u);
     EXPECT_EQ(Post("/v2/rest/query", "Orders | summarize dcount(id)").status, 400);
     EXPECT_EQ(Post("/v2/rest/query", "datatable(a:long) [1, 2").status, 400);
+}
+
+TEST_F(EmulatorTest, GzipWhenTheClientAcceptsIt) {
+    Seed();
+    api::Request r;
+    r.method = "POST";
+    r.path = "/v2/rest/query";
+    r.headers["accept-encoding"] = "gzip, deflate";
+    r.body = Json{{"db", "Sales"}, {"csl", "Orders"}}.dump();
+    auto response = emulator_.Handle(r);
+    ASSERT_EQ(response.status, 200);
+    bool gzip = false;
+    for (const auto& [k, v] : response.headers) gzip |= k == "Content-Encoding" && v == "gzip";
+    ASSERT_TRUE(gzip);
+    const std::string compressed = api::BodyText(response);
+    ASSERT_GE(compressed.size(), 2u);
+    EXPECT_EQ(static_cast<unsigned char>(compressed[0]), 0x1f);  // gzip magic
+    http::BodyDecoder decoder(http::BodyDecoder::Encoding::kGzip);
+    std::string plain;
+    ASSERT_TRUE(decoder.Feed(compressed, plain).ok());
+    ASSERT_TRUE(decoder.Finish().ok());
+    Collect c;
+    ASSERT_TRUE(kusto::ParseV2(plain, c).ok());
+    EXPECT_EQ(c.Primary()->rows.size(), 4u);
+    r.headers.clear();  // no Accept-Encoding: plain
+    auto plain_response = emulator_.Handle(r);
+    EXPECT_EQ(api::BodyText(plain_response).front(), '[');
 }
 
 TEST_F(EmulatorTest, TruncationIsInBandAndNotruncationLiftsIt) {
