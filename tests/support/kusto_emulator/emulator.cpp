@@ -106,6 +106,31 @@ Result<std::pair<std::string, Schema>> TableSpec(std::string_view text) {
     return std::make_pair(name, schema);
 }
 
+// Options of the request's client request properties ({"Options": {...}}, object or JSON string).
+Json RequestOptions(const Json& body) {
+    if (!body.is_object() || !body.contains("properties")) return Json::object();
+    Json props = body["properties"];
+    if (props.is_string()) props = Json::parse(props.get<std::string>(), nullptr, false);
+    const Json* options = props.is_object() ? FindMember(props, "Options") : nullptr;
+    return options && options->is_object() ? *options : Json::object();
+}
+
+// servertimeout as clients send it: "hh:mm:ss[.fffffff]", "d.hh:mm:ss", or "50m" / "30s" / "1h".
+std::optional<std::chrono::milliseconds> ParseServerTimeout(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    const char unit = text.back();
+    if (unit == 'h' || unit == 'm' || unit == 's') {
+        char* end = nullptr;
+        double v = std::strtod(text.c_str(), &end);
+        if (end != text.c_str() + text.size() - 1) return std::nullopt;
+        const double ms = v * (unit == 'h' ? 3600000 : unit == 'm' ? 60000 : 1000);
+        return std::chrono::milliseconds(static_cast<int64_t>(ms));
+    }
+    auto parsed = ParseTimespan(text);
+    if (!parsed.ok()) return std::nullopt;
+    return *parsed;
+}
+
 api::Response V1Response(const Schema& schema, std::vector<Value> rows) {
     api::Response r;
     r.body = kusto::V1Body({{schema, std::move(rows)}});
@@ -326,14 +351,31 @@ api::Response Emulator::Engine(const api::Request& request) {
         return ErrorResponse(404, "NotFound", "Kusto.Data.Exceptions.KustoServiceException",
                              "no endpoint " + request.method + " " + request.path + " on this emulator");
     std::string csl;
+    Json options = Json::object();
     if (request.path.rfind("/v1/rest/ingest/", 0) != 0) {
         auto body = Json::parse(request.body, nullptr, false);
         if (body.is_object() && body.contains("csl") && body["csl"].is_string())
             csl = body["csl"].get<std::string>();
+        options = RequestOptions(body);
     }
     std::optional<Fault> fault = faults_.Take(request.path, csl);
-    if (fault && fault->action == Fault::Action::kDelay)
+    if (fault && fault->action == Fault::Action::kDelay) {
+        // The request's servertimeout (default 4 min for queries, 10 min for commands, at most 1 h) bounds
+        // the work; a delay beyond it ends as the service ends it: 504 RequestExecutionTimeout, not
+        // permanent.
+        const bool command = request.path == "/v1/rest/mgmt";
+        auto limit = std::chrono::milliseconds(command ? 600000 : 240000);
+        if (const Json* t = FindMember(options, "servertimeout"); t && t->is_string())
+            if (auto parsed = ParseServerTimeout(t->get<std::string>()))
+                limit = std::min(*parsed, std::chrono::milliseconds(3600000));
+        if (std::chrono::milliseconds(fault->delay_ms) > limit) {
+            std::this_thread::sleep_for(limit);
+            return ErrorResponse(
+                504, "RequestExecutionTimeout", "Kusto.Data.Exceptions.KustoServiceTimeoutException",
+                "Request execution timeout: the query ran longer than its servertimeout", false);
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
+    }
     if (fault && fault->action == Fault::Action::kStatus) {
         const char* type = fault->status == 429 ? "Kusto.DataNode.Exceptions.KustoRequestThrottledException"
                                                 : "Kusto.Data.Exceptions.KustoServiceException";
@@ -628,8 +670,15 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
 
     // Result truncation, as the service applies it unless the query says notruncation.
     std::optional<KustoError> truncated;
-    const int64_t limit = query->truncation_max_records.value_or(options_.default_truncation_max_records);
-    if (!query->no_truncation && result->count() > limit) {
+    // notruncation / truncationmaxrecords come from `set` statements or from the request's Options (SDKs).
+    const Json request_options = RequestOptions(Json::parse(request.body, nullptr, false));
+    bool no_truncation = query->no_truncation;
+    if (const Json* o = FindMember(request_options, "notruncation"); o && o->is_boolean())
+        no_truncation |= o->get<bool>();
+    int64_t limit = query->truncation_max_records.value_or(options_.default_truncation_max_records);
+    if (const Json* o = FindMember(request_options, "truncationmaxrecords"); o && o->is_number_integer())
+        limit = o->get<int64_t>();
+    if (!no_truncation && result->count() > limit) {
         if (auto* v = dynamic_cast<VectorRows*>(result.get())) v->Truncate(limit);
         if (auto* s = dynamic_cast<SyntheticRows*>(result.get())) s->Truncate(limit);
         truncated = KustoError{

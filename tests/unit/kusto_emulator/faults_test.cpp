@@ -94,6 +94,48 @@ TEST_F(FaultsTest, CommandFilterDelayAndInBandErrors) {
     EXPECT_TRUE(e.has_errors);
 }
 
+TEST_F(FaultsTest, ServertimeoutEndsASlowRequestWith504AndOptionsControlTruncation) {
+    Arm({{"action", "delay"}, {"delayMs", 3000}});
+    const auto started = std::chrono::steady_clock::now();
+    auto slow = Call("POST", "/v2/rest/query",
+                     Json{{"db", "NetDefaultDB"},
+                          {"csl", "print 1"},
+                          {"properties", {{"Options", {{"servertimeout", "00:00:00.2"}}}}}}
+                         .dump());
+    EXPECT_EQ(slow.status, 504);
+    auto e = kusto::ParseErrorBody(slow.body);
+    EXPECT_EQ(e.code, "RequestExecutionTimeout");
+    EXPECT_FALSE(e.permanent);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);  // the timeout, not the whole delay
+    // Python sends properties as a JSON string; "1s" is accepted as well.
+    Arm({{"action", "delay"}, {"delayMs", 3000}});
+    auto python = Call("POST", "/v2/rest/query",
+                       Json{{"db", "NetDefaultDB"},
+                            {"csl", "print 1"},
+                            {"properties", Json{{"Options", {{"servertimeout", "0.2s"}}}}.dump()}}
+                           .dump());
+    EXPECT_EQ(python.status, 504);
+
+    auto limited = Call("POST", "/v2/rest/query",
+                        Json{{"db", "NetDefaultDB"},
+                             {"csl", "range x from 1 to 10 step 1"},
+                             {"properties", {{"Options", {{"truncationmaxrecords", 3}}}}}}
+                            .dump());
+    Errors cut;
+    ASSERT_TRUE(kusto::ParseV2(api::BodyText(limited), cut).ok());
+    EXPECT_EQ(cut.rows, 3u);
+    EXPECT_TRUE(cut.has_errors);
+    auto whole =
+        Call("POST", "/v2/rest/query",
+             Json{{"db", "NetDefaultDB"},
+                  {"csl", "range x from 1 to 10 step 1"},
+                  {"properties", {{"Options", {{"truncationmaxrecords", 3}, {"notruncation", true}}}}}}
+                 .dump());
+    Errors all;
+    ASSERT_TRUE(kusto::ParseV2(api::BodyText(whole), all).ok());
+    EXPECT_EQ(all.rows, 10u);
+}
+
 TEST_F(FaultsTest, AdminListsClearsAndRejectsBadSpecs) {
     Arm(Json::array({{{"status", 500}, {"count", 5}}, {{"action", "delay"}, {"delayMs", 1}}}));
     EXPECT_EQ(Json::parse(Call("GET", "/_emulator/faults").body)["faults"].size(), 2u);
