@@ -283,8 +283,13 @@ class Parser {
             op.kind = Operator::Kind::kCount;
         } else if (name == "where" || name == "filter") {
             op.kind = Operator::Kind::kWhere;
+            int group = 0;
             do {
                 if (IsIdent("and")) Next();
+                if (IsIdent("or")) {
+                    Next();
+                    ++group;
+                }
                 if (Peek().type != Token::Type::kIdent) return SyntaxError("'where' expects a column name");
                 Comparison c;
                 c.column = Next().text;
@@ -315,8 +320,8 @@ class Parser {
                                          "' is not supported in 'where' by this emulator");
                 ADXFLOW_ASSIGN_OR_RETURN(c.literal, Literal());
                 op.conditions.push_back(std::move(c));
-            } while (IsIdent("and"));
-            if (IsIdent("or")) return SemanticError("'or' is not supported in 'where' by this emulator");
+                op.groups.push_back(group);
+            } while (IsIdent("and") || IsIdent("or"));
         } else if (name == "project") {
             op.kind = Operator::Kind::kProject;
             do {
@@ -585,10 +590,16 @@ Result<std::pair<Schema, std::vector<Value>>> Execute(const Query& query, const 
                 std::vector<Value> kept;
                 for (size_t r = 0; r < count; ++r) {
                     const Value* row = rows.data() + r * width;
-                    bool all = true;
-                    for (size_t k = 0; k < op.conditions.size() && all; ++k)
-                        all = Matches(op.conditions[k], row[columns[k]]);
-                    if (all) kept.insert(kept.end(), row, row + width);
+                    // OR over groups of ANDed comparisons.
+                    bool any = false;
+                    for (size_t k = 0; k < op.conditions.size() && !any;) {
+                        const int g = op.groups[k];
+                        bool all = true;
+                        for (; k < op.conditions.size() && op.groups[k] == g; ++k)
+                            all = all && Matches(op.conditions[k], row[columns[k]]);
+                        any = all;
+                    }
+                    if (any) kept.insert(kept.end(), row, row + width);
                 }
                 rows = std::move(kept);
                 break;

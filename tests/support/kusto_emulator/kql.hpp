@@ -4,8 +4,8 @@
 //
 // Supported: `set notruncation;`, `set truncationmaxrecords=N;`, `let name = literal;`, a source (table
 // name, `print a=1, b='x'`, `range x from 1 to 10 step 1`, `datatable(a:long, b:string) [1, 'x']`), then
-// `| take N` / `limit N`, `| count`, `| where` (comparisons joined by `and`: == != < > <= >= =~ has
-// contains startswith), `| project a, b`, `| extend c = a * 2 + 1`, `| summarize count(), sum(a), min(a),
+// `| take N` / `limit N`, `| count`, `| where` (comparisons joined by `and` and `or`: == != < > <= >= =~
+// has contains startswith), `| project a, b`, `| extend c = a * 2 + 1`, `| summarize count(), sum(a), min(a),
 // max(a), avg(a) by b, bin(c, 10)`, `| distinct a, b`, `| sort by c [asc|desc]` / `order by`,
 // `| top N by c [asc|desc]`.
 
@@ -52,11 +52,13 @@ struct GroupKey {
 struct Operator {
     enum class Kind { kTake, kCount, kWhere, kProject, kSort, kTop, kExtend, kSummarize, kDistinct };
     Kind kind = Kind::kTake;
-    int64_t count = 0;                                 // take / top
-    std::vector<Comparison> conditions;                // where (AND)
-    std::vector<std::string> columns;                  // project
-    std::string sort_column;                           // sort / top
-    bool descending = true;                            // Kusto's default order is descending
+    int64_t count = 0;                   // take / top
+    std::vector<Comparison> conditions;  // where
+    std::vector<int> groups;           // where: conditions[i] belongs to AND-group groups[i]; groups are ORed
+                                       // (`and` binds tighter than `or`, as in KQL)
+    std::vector<std::string> columns;  // project
+    std::string sort_column;           // sort / top
+    bool descending = true;            // Kusto's default order is descending
     std::vector<std::pair<std::string, Expr>> extend;  // extend name = expr, ...
     std::vector<Aggregate> aggregates;                 // summarize
     std::vector<GroupKey> by;                          // summarize ... by

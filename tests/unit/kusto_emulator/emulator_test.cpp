@@ -140,6 +140,10 @@ TEST_F(EmulatorTest, OperatorsOfTheSubset) {
     EXPECT_EQ(ids("Orders | take 2"), (std::vector<int64_t>{1, 2}));
     EXPECT_EQ(ids("Orders | where amount > 8 and paid == false"), (std::vector<int64_t>{2}));
     EXPECT_EQ(ids("Orders | where customer has 'jr'"), (std::vector<int64_t>{3}));
+    EXPECT_EQ(ids("Orders | where id == 1 or id == 3"), (std::vector<int64_t>{1, 3}));
+    // `and` binds tighter than `or`: (paid and amount > 8) or customer == 'bob'
+    EXPECT_EQ(ids("Orders | where paid == true and amount > 8 or customer == 'bob'"),
+              (std::vector<int64_t>{1, 2}));
     EXPECT_EQ(ids("Orders | where customer startswith 'AL'"), (std::vector<int64_t>{1, 4}));
     EXPECT_EQ(ids("Orders | sort by amount desc | project id"),
               (std::vector<int64_t>{2, 1, 4, 3}));  // null last
