@@ -289,6 +289,18 @@ std::optional<api::Response> Auth::HandleTokenRequest(const api::Request& reques
     return std::nullopt;
 }
 
+const Principal* Auth::Authenticate(const api::Request& request, const std::string& audience_prefix) const {
+    const std::string* header = request.Header("authorization");
+    if (!header || header->rfind("Bearer ", 0) != 0) return nullptr;
+    auto claims = DecodeTokenClaims(header->substr(7));
+    if (!claims || claims->value("exp", int64_t{0}) <= NowSecs()) return nullptr;
+    if (claims->value("aud", "").rfind(audience_prefix, 0) != 0) return nullptr;
+    const std::string oid = claims->value("oid", "");
+    for (const auto& p : options_.principals)
+        if (p.object_id == oid) return &p;
+    return nullptr;
+}
+
 std::optional<api::Response> Auth::Authorize(const api::Request& request, const std::string& database,
                                              Role needed) const {
     if (!options_.required) return std::nullopt;

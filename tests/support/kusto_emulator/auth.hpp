@@ -58,6 +58,11 @@ class Auth {
     std::optional<api::Response> Authorize(const api::Request& request, const std::string& database,
                                            Role needed) const;
 
+    // The principal a request's bearer token names, when the token is valid and unexpired and its audience
+    // starts with `audience_prefix`; nullptr otherwise.
+    const Principal* Authenticate(const api::Request& request, const std::string& audience_prefix) const;
+    bool required() const { return options_.required; }
+
     // An unsigned JWT for `principal` and `audience` (also used by tests that need a token directly).
     std::string IssueToken(const Principal& principal, const std::string& audience,
                            const std::string& issuer) const;

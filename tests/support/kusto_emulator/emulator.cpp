@@ -280,6 +280,8 @@ api::Response Emulator::Handle(const api::Request& request) {
                             .dump();
     } else if (request.path.rfind("/_emulator/", 0) == 0) {
         response = Admin(request);
+    } else if (request.method == "GET" && request.path.rfind("/secrets/", 0) == 0) {
+        response = KeyVault(request, base_url);
     } else {
         response = Engine(request);
     }
@@ -309,6 +311,48 @@ api::Response Emulator::Handle(const api::Request& request) {
         response.headers.emplace_back("x-ms-client-request-id", *id);
     response.headers.emplace_back("x-ms-activity-id", NewUuid());
     return response;
+}
+
+// Key Vault's Get Secret: {"value", "id", "attributes"}; 401 with the challenge header the SDKs parse; 404
+// SecretNotFound.
+api::Response Emulator::KeyVault(const api::Request& request, const std::string& base_url) {
+    api::Response r;
+    if (auth_.required() && !auth_.Authenticate(request, "https://vault.azure.net")) {
+        r.status = 401;
+        r.body = Json{{"error",
+                       {{"code", "Unauthorized"},
+                        {"message", "AKV10000: Request is missing a Bearer or PoP token."}}}}
+                     .dump();
+        r.headers.emplace_back("WWW-Authenticate", "Bearer authorization=\"" + base_url +
+                                                       "/emulator\", resource=\"https://vault.azure.net\"");
+        return r;
+    }
+    std::string rest = request.path.substr(9);
+    std::string version;
+    if (auto slash = rest.find('/'); slash != std::string::npos) {
+        version = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+    }
+    auto it = options_.key_vault_secrets.find(rest);
+    if (it == options_.key_vault_secrets.end()) {
+        r.status = 404;
+        r.body =
+            Json{{"error",
+                  {{"code", "SecretNotFound"},
+                   {"message", "A secret with (name/id) " + rest + " was not found in this key vault."}}}}
+                .dump();
+        return r;
+    }
+    const std::string id_version = version.empty() ? "0000000000000000000000000000000a" : version;
+    r.body = Json{{"value", it->second},
+                  {"id", base_url + "/secrets/" + rest + "/" + id_version},
+                  {"attributes",
+                   {{"enabled", true},
+                    {"created", 1700000000},
+                    {"updated", 1700000000},
+                    {"recoveryLevel", "Recoverable+Purgeable"}}}}
+                 .dump();
+    return r;
 }
 
 api::Response Emulator::Admin(const api::Request& request) {

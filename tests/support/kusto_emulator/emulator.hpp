@@ -29,6 +29,9 @@ struct EmulatorOptions {
     size_t streaming_ingest_limit_bytes = 4 * 1024 * 1024;  // per request, as the service documents
     std::vector<Fault> faults;                              // armed at start (config file "faults")
     std::string data_dir;  // empty: in memory; else kept in <data_dir>/kusto-emulator.db across restarts
+    // Key Vault secrets served at GET /secrets/{name}[/{version}]?api-version=7.4 (tokens for
+    // https://vault.azure.net when authentication is on): name -> value.
+    std::map<std::string, std::string> key_vault_secrets;
     bool gzip_responses = true;   // honour Accept-Encoding: gzip (off for benchmarks that measure the client)
     std::string scheme = "http";  // "https" when served over TLS (token issuers, discovery)
 };
@@ -77,6 +80,7 @@ class Emulator {
     api::Response Management(const api::Request& request);
     api::Response StreamingIngest(const api::Request& request);
     api::Response Admin(const api::Request& request);
+    api::Response KeyVault(const api::Request& request, const std::string& base_url);
     api::Response Engine(const api::Request& request);
     // Write-through to the data dir (no-ops in memory); the caller holds mu_.
     Status PersistTable(const std::string& db, const Table& table, bool with_extents);

@@ -25,7 +25,8 @@ Usage: adxflow-kusto-emulator [--listen HOST:PORT] [--database NAME]... [--synth
   --config FILE        JSON: {"identities": [{"type": "servicePrincipal", "tenant", "clientId", "clientSecret",
                        "roles": {"Sales": "admin"}}, {"type": "systemManagedIdentity", "roles": {...}},
                        {"type": "userManagedIdentity", "clientId", "resourceId", "roles": {...}}],
-                       "identityHeader": "...", "faults": [...]}; with identities, the engine endpoints
+                       "identityHeader": "...", "keyVaultSecrets": {"name": "value"}, "faults": [...]};
+                       with identities, the engine (and Key Vault) endpoints
                        demand their tokens; faults are armed at start (see docs/kusto-emulator.md)
   --tls-cert FILE      PEM certificate (chain); with --tls-key the emulator speaks HTTPS only
   --tls-key FILE       PEM private key
@@ -82,6 +83,10 @@ int main(int argc, char** argv) {
             const bool keep_off = no_auth;
             options.auth = std::move(auth).value();
             if (keep_off) options.auth.required = false;
+            if (const Json* secrets = FindMember(*json, "keyVaultSecrets"); secrets && secrets->is_object())
+                for (auto it = secrets->begin(); it != secrets->end(); ++it)
+                    if (it.value().is_string())
+                        options.key_vault_secrets[it.key()] = it.value().get<std::string>();
             if (const Json* faults = FindMember(*json, "faults"); faults && faults->is_array()) {
                 for (const auto& spec : *faults) {
                     auto fault = kusto_emulator::ParseFault(spec);

@@ -167,6 +167,43 @@ TEST_F(AuthTest, EngineDemandsATokenAndARoleOnTheDatabase) {
         401);
 }
 
+TEST_F(AuthTest, KeyVaultSecretsNeedAVaultToken) {
+    EmulatorOptions options;
+    options.auth = *ParseAuthOptions(kConfig);
+    options.key_vault_secrets = {{"adx-sp-key", "s3cret-from-vault"}};
+    Emulator vault(options);
+    auto get = [&](const std::string& path, const std::string& token) {
+        api::Request r;
+        r.method = "GET";
+        r.path = path;
+        r.query["api-version"] = "7.4";
+        r.headers["host"] = "127.0.0.1:8082";
+        if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
+        return vault.Handle(r);
+    };
+    auto challenge = get("/secrets/adx-sp-key", "");
+    EXPECT_EQ(challenge.status, 401);
+    bool has_challenge = false;
+    for (const auto& [k, v] : challenge.headers)
+        has_challenge |= k == "WWW-Authenticate" && v.find("vault.azure.net") != std::string::npos;
+    EXPECT_TRUE(has_challenge);
+    // A Kusto token is not a vault token.
+    EXPECT_EQ(get("/secrets/adx-sp-key", ServicePrincipalToken("app-1", "s3cret")).status, 401);
+
+    auto mi = Call("GET", "/metadata/identity/oauth2/token", "", {{"metadata", "true"}},
+                   {{"resource", "https://vault.azure.net"}});
+    ASSERT_EQ(mi.status, 200);
+    const std::string token = Json::parse(mi.body)["access_token"];
+    auto secret = get("/secrets/adx-sp-key", token);
+    ASSERT_EQ(secret.status, 200) << secret.body;
+    EXPECT_EQ(Json::parse(secret.body)["value"], "s3cret-from-vault");
+    EXPECT_EQ(Json::parse(get("/secrets/adx-sp-key/v7", token).body)["id"],
+              "http://127.0.0.1:8082/secrets/adx-sp-key/v7");
+    auto missing = get("/secrets/nope", token);
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(Json::parse(missing.body)["error"]["code"], "SecretNotFound");
+}
+
 // The binary with --config: a token from its own endpoint opens its engine endpoint, over real HTTP.
 TEST(EmulatorAuthBinary, TokenFromTheEmulatorOpensItsEngine) {
     testing::TempDir dir;
