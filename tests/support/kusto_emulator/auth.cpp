@@ -289,6 +289,35 @@ std::optional<api::Response> Auth::HandleTokenRequest(const api::Request& reques
     return std::nullopt;
 }
 
+bool Auth::Grant(const std::string& database, Role role, const std::string& fqn) {
+    std::string id = fqn;
+    const std::string lower = ToLower(fqn);
+    for (const char* prefix : {"aadapp=", "aaduser=", "aadgroup="})
+        if (lower.rfind(prefix, 0) == 0) id = fqn.substr(std::string(prefix).size());
+    if (auto semi = id.find(';'); semi != std::string::npos) id = id.substr(0, semi);
+    std::lock_guard g(mu_);
+    for (auto& p : options_.principals)
+        if (!id.empty() && (p.client_id == id || p.object_id == id)) {
+            Role& current = p.roles[database];
+            current = std::max(current, role);
+            return true;
+        }
+    return false;
+}
+
+std::vector<std::pair<std::string, std::string>> Auth::Principals(const std::string& database) const {
+    static const char* kNames[] = {"", "Database Viewer", "Database Ingestor", "Database Admin"};
+    std::lock_guard g(mu_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& p : options_.principals)
+        for (const auto& [db, role] : p.roles)
+            if ((db == database || db == "*") && role != Role::kNone)
+                out.emplace_back(kNames[static_cast<int>(role)],
+                                 "aadapp=" + (p.client_id.empty() ? p.object_id : p.client_id) +
+                                     (p.tenant.empty() ? "" : ";" + p.tenant));
+    return out;
+}
+
 const Principal* Auth::Authenticate(const api::Request& request, const std::string& audience_prefix) const {
     const std::string* header = request.Header("authorization");
     if (!header || header->rfind("Bearer ", 0) != 0) return nullptr;
@@ -330,6 +359,7 @@ std::optional<api::Response> Auth::Authorize(const api::Request& request, const 
         if (p.object_id == oid) principal = &p;
     if (!principal) return unauthorized("the token's principal is unknown to this emulator");
     Role granted = Role::kNone;
+    std::lock_guard g(mu_);
     for (const auto& [db, role] : principal->roles)
         if (db == "*" || db == database) granted = std::max(granted, role);
     if (granted < needed) {

@@ -8,6 +8,7 @@
 // exists so that the daemon's auth code runs against the real wire shapes.
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,12 @@ class Auth {
     const Principal* Authenticate(const api::Request& request, const std::string& audience_prefix) const;
     bool required() const { return options_.required; }
 
+    // `.add database D viewers|ingestors|admins ('aadapp=<client or object id>[;tenant]')`: grants the role
+    // to the configured principal the FQN names. False when no principal matches.
+    bool Grant(const std::string& database, Role role, const std::string& fqn);
+    // (database role, principal FQN) pairs for `.show database D principals`.
+    std::vector<std::pair<std::string, std::string>> Principals(const std::string& database) const;
+
     // An unsigned JWT for `principal` and `audience` (also used by tests that need a token directly).
     std::string IssueToken(const Principal& principal, const std::string& audience,
                            const std::string& issuer) const;
@@ -70,6 +77,7 @@ class Auth {
   private:
     const Principal* FindByClient(const std::string& client_id) const;
     AuthOptions options_;
+    mutable std::mutex mu_;  // guards the roles that Grant changes
 };
 
 // The claims of a token issued above; nullopt when it is not a JWT.

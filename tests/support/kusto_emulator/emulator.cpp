@@ -836,6 +836,48 @@ api::Response Emulator::Management(const api::Request& request) {
                            {"DocString", ColumnType::kString}},
                           std::move(rows));
     }
+    // .add database D viewers|ingestors|admins ('aadapp=...') and .show database D principals
+    if (lower.rfind(".add database ", 0) == 0 ||
+        (lower.rfind(".show database ", 0) == 0 && lower.size() > 11 &&
+         lower.substr(lower.size() - 11) == " principals")) {
+        if (lower.rfind(".show", 0) == 0) {
+            std::vector<Value> rows;
+            for (const auto& [role, fqn] : auth_.Principals(body->db)) {
+                rows.push_back(Value{role});
+                rows.push_back(Value{fqn});
+            }
+            return V1Response({{"Role", ColumnType::kString}, {"PrincipalFQN", ColumnType::kString}},
+                              std::move(rows));
+        }
+        const std::string rest = Trim(lower.substr(14));
+        const size_t space = rest.find(' ');
+        const std::string db_name = Trim(csl.substr(14, space));
+        const std::string kind =
+            space == std::string::npos ? "" : Trim(rest.substr(space + 1, rest.find('(') - space - 1));
+        const Role role = kind == "viewers"     ? Role::kViewer
+                          : kind == "ingestors" ? Role::kIngestor
+                          : kind == "admins"    ? Role::kAdmin
+                                                : Role::kNone;
+        if (role == Role::kNone) return BadRequest("expected viewers, ingestors or admins");
+        if (db_name != body->db)
+            return BadRequest("the command names database '" + db_name + "' but runs in '" + body->db + "'");
+        std::vector<Value> rows;
+        for (size_t q = csl.find('\''); q != std::string::npos; q = csl.find('\'', q + 1)) {
+            const size_t end = csl.find('\'', q + 1);
+            if (end == std::string::npos) break;
+            const std::string fqn = csl.substr(q + 1, end - q - 1);
+            if (!auth_.Grant(body->db, role, fqn))
+                return ErrorResponse(
+                    400, "BadRequest_PrincipalNotFound", "Kusto.Data.Exceptions.KustoBadRequestException",
+                    "Principal '" + fqn + "' is not known to this emulator (configure it under identities)");
+            rows.push_back(Value{kind});
+            rows.push_back(Value{fqn});
+            q = end;
+        }
+        if (rows.empty()) return BadRequest("expected ('aadapp=...') principals in parentheses");
+        return V1Response({{"Role", ColumnType::kString}, {"PrincipalFQN", ColumnType::kString}},
+                          std::move(rows));
+    }
     // .alter table T policy streamingingestion enable|disable, .alter database D policy streamingingestion
     // ...
     if (lower.rfind(".alter table ", 0) == 0 || lower.rfind(".alter database ", 0) == 0) {

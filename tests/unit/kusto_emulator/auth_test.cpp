@@ -167,6 +167,23 @@ TEST_F(AuthTest, EngineDemandsATokenAndARoleOnTheDatabase) {
         401);
 }
 
+TEST_F(AuthTest, AdminsGrantRolesWithAddDatabase) {
+    const std::string admin = ServicePrincipalToken("app-1", "s3cret");
+    const std::string reader = ServicePrincipalToken("reader", "r");
+    ASSERT_EQ(Kusto("/v1/rest/mgmt", ".create table T (a:long)", admin).status, 200);
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".drop table T", reader).status, 403);
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".add database Sales admins ('aadapp=reader;contoso')", reader).status,
+              403);
+    auto granted = Kusto("/v1/rest/mgmt", ".add database Sales admins ('aadapp=reader;contoso')", admin);
+    ASSERT_EQ(granted.status, 200) << granted.body;
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".drop table T", reader).status, 200);
+    EXPECT_EQ(Kusto("/v1/rest/mgmt", ".add database Sales viewers ('aadapp=stranger')", admin).status, 400);
+    auto principals = Kusto("/v1/rest/mgmt", ".show database Sales principals", reader);
+    ASSERT_EQ(principals.status, 200);
+    EXPECT_NE(principals.body.find("aadapp=reader;contoso"), std::string::npos) << principals.body;
+    EXPECT_NE(principals.body.find("Database Admin"), std::string::npos) << principals.body;
+}
+
 TEST_F(AuthTest, KeyVaultSecretsNeedAVaultToken) {
     EmulatorOptions options;
     options.auth = *ParseAuthOptions(kConfig);
