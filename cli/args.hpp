@@ -13,6 +13,8 @@
 namespace adxflow::cli {
 
 struct FlagSpec {
+    FlagSpec(std::string flag, bool value = false, std::string second = {})
+        : name(std::move(flag)), takes_value(value), alias(std::move(second)) {}
     std::string name;  // "--wait", "-p"
     bool takes_value = false;
     std::string alias;  // optional second spelling, e.g. "--param" for "-p"

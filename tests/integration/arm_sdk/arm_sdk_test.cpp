@@ -56,9 +56,11 @@ TEST(ArmSdk, OfficialDataFactorySdkWorksAgainstDaemon) {
     WriteInputCsv(file_root);
     const fs::path node_log = work / "node.log";
 
-    auto started = DaemonProcess::Start({.data_dir = data_dir,
-                                         .file_roots = {file_root},
-                                         .extra_flags = {"--workers", "4", "--shutdown-grace-secs", "5"}});
+    DaemonOptions options;
+    options.data_dir = data_dir;
+    options.file_roots = {file_root};
+    options.extra_flags = {"--workers", "4", "--shutdown-grace-secs", "5"};
+    auto started = DaemonProcess::Start(options);
     ASSERT_TRUE(started.ok()) << started.error().message;
     auto daemon = std::move(started).value();
     const int port = daemon->port();

@@ -28,7 +28,10 @@ class CliTest : public ::testing::Test {
         files_ = dir_ / "files";
         fs::create_directories(files_ / "out");
         fs::copy(SourceDir() / "samples/files/in", files_ / "in", fs::copy_options::recursive);
-        auto started = DaemonProcess::Start({.data_dir = dir_ / "data", .file_roots = {files_}});
+        DaemonOptions options;
+        options.data_dir = dir_ / "data";
+        options.file_roots = {files_};
+        auto started = DaemonProcess::Start(options);
         ASSERT_TRUE(started.ok()) << started.error().message;
         daemon_ = std::move(started).value();
     }

@@ -155,10 +155,17 @@ class DaemonIntegration : public ::testing::Test {
                                              "\n");
     }
 
+    DaemonOptions Options(std::vector<std::string> flags) {
+        DaemonOptions options;
+        options.data_dir = dir_ / "data";
+        options.file_roots = {root_};
+        options.extra_flags = std::move(flags);
+        return options;
+    }
+
     std::unique_ptr<DaemonProcess> StartDaemon(std::vector<std::string> flags = {}) {
         flags.insert(flags.end(), {"--log-level", "debug"});
-        auto started =
-            DaemonProcess::Start({.data_dir = dir_ / "data", .file_roots = {root_}, .extra_flags = flags});
+        auto started = DaemonProcess::Start(Options(flags));
         EXPECT_TRUE(started.ok()) << started.error().message;
         return started.ok() ? std::move(started).value() : nullptr;
     }

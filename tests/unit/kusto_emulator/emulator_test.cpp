@@ -88,7 +88,12 @@ class EmulatorTest : public ::testing::Test {
             "4,alice,7.25,false,\n");
     }
 
-    Emulator emulator_{EmulatorOptions{{"NetDefaultDB", "Sales"}, 500000}};
+    static EmulatorOptions TwoDatabases() {
+        EmulatorOptions o;
+        o.databases = {"NetDefaultDB", "Sales"};
+        return o;
+    }
+    Emulator emulator_{TwoDatabases()};
 };
 
 TEST_F(EmulatorTest, CloudMetadataNamesTheTokenAudience) {

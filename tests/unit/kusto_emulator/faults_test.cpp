@@ -52,7 +52,7 @@ class FaultsTest : public ::testing::Test {
         return Call("POST", "/v1/rest/mgmt", Json{{"db", "NetDefaultDB"}, {"csl", csl}}.dump());
     }
     void Arm(const Json& spec) { ASSERT_EQ(Call("POST", "/_emulator/faults", spec.dump()).status, 200); }
-    Emulator emulator_{EmulatorOptions{}};
+    Emulator emulator_{EmulatorOptions()};
 };
 
 TEST_F(FaultsTest, ThrottlingAnswersTheNextRequestsThenStops) {

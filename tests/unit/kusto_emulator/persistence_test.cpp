@@ -39,12 +39,12 @@ std::vector<std::vector<Value>> V1(Emulator& e, const std::string& path, const s
 EmulatorOptions InDir(const std::filesystem::path& dir) {
     EmulatorOptions o;
     o.databases = {"NetDefaultDB", "Sales"};
-    o.data_dir = dir.string();
+    o.data_dir = dir.string();  // empty: in memory
     return o;
 }
 
 TEST(EmulatorExtents, TaggedExtentsAreListedAndDroppedByTag) {
-    Emulator e(EmulatorOptions{{"NetDefaultDB", "Sales"}});
+    Emulator e(InDir({}));
     V1(e, "/v1/rest/mgmt", ".create table T (a:long)");
     V1(e, "/v1/rest/mgmt", R"(.ingest inline into table T with (tags='["drop-by:day1"]') <| 1
 2)");

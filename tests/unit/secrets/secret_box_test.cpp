@@ -29,7 +29,7 @@ unsigned ModeOf(const std::filesystem::path& p) {
 
 TEST(SecretBox, SealsAndOpens) {
     SecretBox box = TestBox();
-    for (const std::string plain :
+    for (const std::string& plain :
          {std::string(), std::string("p@ss:word"), std::string(5000, 'x'), std::string("bin\0ary", 7)}) {
         std::string sealed = box.Seal(plain);
         EXPECT_EQ(sealed.rfind("v1:", 0), 0u);
@@ -68,7 +68,7 @@ TEST(SecretBox, DetectsTamperingAndWrongKeys) {
 }
 
 TEST(SecretBox, FromHexRefusesBadKeysWithoutEchoingThem) {
-    for (const std::string bad : {std::string("abcd"), kHexKey + "00", "zz" + kHexKey.substr(2)}) {
+    for (const std::string& bad : {std::string("abcd"), kHexKey + "00", "zz" + kHexKey.substr(2)}) {
         auto box = SecretBox::FromHex(bad);
         ASSERT_FALSE(box.ok());
         EXPECT_EQ(box.error().message.find(bad), std::string::npos);
