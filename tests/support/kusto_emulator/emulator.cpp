@@ -47,8 +47,18 @@ api::Response BadRequest(const std::string& message) {
 struct QueryRequest {
     std::string db;
     std::string csl;
-    Json properties = Json::object();
+    Json options = Json::object();  // the client request properties' "Options"
 };
+
+// The "Options" of a request body's client request properties ({"Options": {...}}), which clients send as
+// an object or, like Python, as a JSON string.
+Json RequestOptions(const Json& body) {
+    if (!body.is_object() || !body.contains("properties")) return Json::object();
+    Json props = body["properties"];
+    if (props.is_string()) props = Json::parse(props.get<std::string>(), nullptr, false);
+    const Json* options = props.is_object() ? FindMember(props, "Options") : nullptr;
+    return options && options->is_object() ? *options : Json::object();
+}
 
 Result<QueryRequest> ReadBody(const api::Request& request) {
     ADXFLOW_ASSIGN_OR_RETURN(Json body, ParseJson(request.body, "request body"));
@@ -60,13 +70,7 @@ Result<QueryRequest> ReadBody(const api::Request& request) {
     if (!body.contains("csl") || !body["csl"].is_string())
         return MakeError(ErrorKind::kInvalidInput, "kusto.request", "the request body has no 'csl' string");
     q.csl = body["csl"].get<std::string>();
-    if (body.contains("properties")) {
-        const Json& p = body["properties"];
-        if (p.is_string())
-            q.properties = Json::parse(p.get<std::string>(), nullptr, false);
-        else if (p.is_object())
-            q.properties = p;
-    }
+    q.options = RequestOptions(body);
     return q;
 }
 
@@ -104,15 +108,6 @@ Result<std::pair<std::string, Schema>> TableSpec(std::string_view text) {
         return MakeError(ErrorKind::kInvalidInput, "kusto.mgmt",
                          "a table needs a name and at least one column");
     return std::make_pair(name, schema);
-}
-
-// Options of the request's client request properties ({"Options": {...}}, object or JSON string).
-Json RequestOptions(const Json& body) {
-    if (!body.is_object() || !body.contains("properties")) return Json::object();
-    Json props = body["properties"];
-    if (props.is_string()) props = Json::parse(props.get<std::string>(), nullptr, false);
-    const Json* options = props.is_object() ? FindMember(props, "Options") : nullptr;
-    return options && options->is_object() ? *options : Json::object();
 }
 
 // servertimeout as clients send it: "hh:mm:ss[.fffffff]", "d.hh:mm:ss", or "50m" / "30s" / "1h".
@@ -485,6 +480,7 @@ class ResultRows {
     virtual ~ResultRows() = default;
     virtual int64_t count() const = 0;
     virtual void Row(int64_t i, Value* out) = 0;  // i in [0, count())
+    virtual void Truncate(int64_t rows) = 0;      // keep the first `rows`
     // Appends row i as v2 wire JSON. The default goes through Values; generators write text directly.
     virtual void AppendV2(std::string& out, const Schema& schema, int64_t i, std::vector<Value>& scratch) {
         Row(i, scratch.data());
@@ -500,7 +496,7 @@ class VectorRows final : public ResultRows {
         std::copy_n(cells_.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(i) * width_), width_,
                     out);
     }
-    void Truncate(int64_t rows) { cells_.resize(static_cast<size_t>(rows) * width_); }
+    void Truncate(int64_t rows) override { cells_.resize(static_cast<size_t>(rows) * width_); }
 
   private:
     size_t width_;
@@ -602,7 +598,7 @@ class SyntheticRows final : public ResultRows {
         p = PutText(p, "}]");
         out.append(buf, static_cast<size_t>(p - buf));
     }
-    void Truncate(int64_t rows) { rows_ = rows; }
+    void Truncate(int64_t rows) override { rows_ = rows; }
 
   private:
     int64_t rows_;
@@ -715,7 +711,7 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
     // Result truncation, as the service applies it unless the query says notruncation.
     std::optional<KustoError> truncated;
     // notruncation / truncationmaxrecords come from `set` statements or from the request's Options (SDKs).
-    const Json request_options = RequestOptions(Json::parse(request.body, nullptr, false));
+    const Json& request_options = body->options;
     bool no_truncation = query->no_truncation;
     if (const Json* o = FindMember(request_options, "notruncation"); o && o->is_boolean())
         no_truncation |= o->get<bool>();
@@ -723,8 +719,7 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
     if (const Json* o = FindMember(request_options, "truncationmaxrecords"); o && o->is_number_integer())
         limit = o->get<int64_t>();
     if (!no_truncation && result->count() > limit) {
-        if (auto* v = dynamic_cast<VectorRows*>(result.get())) v->Truncate(limit);
-        if (auto* s = dynamic_cast<SyntheticRows*>(result.get())) s->Truncate(limit);
+        result->Truncate(limit);
         truncated = KustoError{
             "LimitsExceeded",
             "Query execution has exceeded the allowed limits (80DA0003): The results of this query "

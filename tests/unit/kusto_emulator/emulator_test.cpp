@@ -14,6 +14,7 @@
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/kusto_emulator/emulator.hpp"
 #include "tests/support/test_support.hpp"
+#include "tests/unit/kusto_emulator/collect.hpp"
 
 namespace adxflow::kusto_emulator {
 namespace {
@@ -21,36 +22,6 @@ namespace {
 using kusto::KustoError;
 using kusto::TableInfo;
 
-struct Table {
-    TableInfo info;
-    std::vector<std::vector<Value>> rows;
-    std::vector<KustoError> errors;
-};
-
-class Collect : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const TableInfo& t) override {
-        tables.push_back({t, {}, {}});
-        return Ok();
-    }
-    Status OnRows(const TableInfo&, const RowBatch& rows) override {
-        for (size_t r = 0; r < rows.rows(); ++r)
-            tables.back().rows.emplace_back(rows.Row(r), rows.Row(r) + rows.width());
-        return Ok();
-    }
-    Status OnTableEnd(const TableInfo&, const std::vector<KustoError>& errors) override {
-        tables.back().errors = errors;
-        return Ok();
-    }
-    void OnCompletion(bool errors, bool, const std::vector<KustoError>&) override { has_errors = errors; }
-    const Table* Primary() const {
-        for (const auto& t : tables)
-            if (t.info.is_primary()) return &t;
-        return tables.size() == 1 ? &tables[0] : nullptr;
-    }
-    std::vector<Table> tables;
-    bool has_errors = false;
-};
 
 class EmulatorTest : public ::testing::Test {
   protected:

@@ -6,6 +6,7 @@
 #include "connectors/common/kusto/response.hpp"
 #include "tests/support/kusto_emulator/emulator.hpp"
 #include "tests/support/kusto_emulator/ingest.hpp"
+#include "tests/unit/kusto_emulator/collect.hpp"
 
 namespace adxflow::kusto_emulator {
 namespace {
@@ -47,19 +48,9 @@ class StreamingIngestTest : public ::testing::Test {
         r.path = "/v1/rest/query";
         r.body = Json{{"db", "Sales"}, {"csl", "Events | sort by id asc"}}.dump();
         auto response = emulator_->Handle(r);
-        struct Collect : kusto::ResponseHandler {
-            std::vector<std::vector<Value>> rows;
-            Status OnTableStart(const kusto::TableInfo&) override { return Ok(); }
-            Status OnRows(const kusto::TableInfo&, const RowBatch& b) override {
-                for (size_t i = 0; i < b.rows(); ++i) rows.emplace_back(b.Row(i), b.Row(i) + b.width());
-                return Ok();
-            }
-            Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-                return Ok();
-            }
-        } c;
+        Collect c;
         EXPECT_TRUE(kusto::ParseV1(response.body, c).ok()) << response.body;
-        return c.rows;
+        return c.Primary() ? c.Primary()->rows : std::vector<std::vector<Value>>{};
     }
     std::unique_ptr<Emulator> emulator_;
 };

@@ -4,21 +4,10 @@
 #include "connectors/common/kusto/response.hpp"
 #include "tests/support/kusto_emulator/emulator.hpp"
 #include "tests/support/test_support.hpp"
+#include "tests/unit/kusto_emulator/collect.hpp"
 
 namespace adxflow::kusto_emulator {
 namespace {
-
-struct Rows : kusto::ResponseHandler {
-    std::vector<std::vector<Value>> rows;
-    Status OnTableStart(const kusto::TableInfo&) override { return Ok(); }
-    Status OnRows(const kusto::TableInfo&, const RowBatch& b) override {
-        for (size_t i = 0; i < b.rows(); ++i) rows.emplace_back(b.Row(i), b.Row(i) + b.width());
-        return Ok();
-    }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-};
 
 api::Response Call(Emulator& e, const std::string& path, const std::string& csl) {
     api::Request r;
@@ -31,9 +20,9 @@ api::Response Call(Emulator& e, const std::string& path, const std::string& csl)
 std::vector<std::vector<Value>> V1(Emulator& e, const std::string& path, const std::string& csl) {
     auto r = Call(e, path, csl);
     EXPECT_EQ(r.status, 200) << csl << ": " << r.body;
-    Rows c;
+    Collect c;
     EXPECT_TRUE(kusto::ParseV1(r.body, c).ok()) << r.body;
-    return c.rows;
+    return c.Primary() ? c.Primary()->rows : std::vector<std::vector<Value>>{};
 }
 
 EmulatorOptions InDir(const std::filesystem::path& dir) {
