@@ -8,6 +8,7 @@
 // Protocol facts: shared/reference/adx-protocol.md §2-§5; every file of shared/fixtures/kusto/ is a test.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,29 @@ class ResponseHandler {
 
 struct ParseOptions {
     size_t batch_rows = 4096;  // rows per OnRows call (the last batch of a table may be smaller)
+};
+
+// Parses a v2 body pushed in pieces as it arrives from the network, so that neither the body nor the
+// result is ever held whole: memory is one batch of rows plus the bytes of one unfinished row.
+// Rows are decoded straight from the wire bytes (no JSON document, no per-cell JSON values); the small
+// frames around them (headers, completions) go through nlohmann. Errors name the byte offset.
+class V2StreamParser {
+  public:
+    explicit V2StreamParser(ResponseHandler& handler, const ParseOptions& options = {});
+    ~V2StreamParser();
+    V2StreamParser(const V2StreamParser&) = delete;
+    V2StreamParser& operator=(const V2StreamParser&) = delete;
+
+    // Feeds the next bytes of the body. After an error every later call returns the same error.
+    Status Feed(std::string_view bytes);
+    // The body ended: fails unless the frame array was closed.
+    Status Finish();
+    // Bytes fed so far.
+    uint64_t bytes_fed() const;
+
+  private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 // A v2 body: a JSON array of frames (DataSetHeader, DataTable | TableHeader/TableFragment/TableProgress/
