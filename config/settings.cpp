@@ -35,6 +35,18 @@ const std::vector<OptionSpec>& OptionTable() {
         {"copy_chunk_rows", OptionType::kInt, "100000", "rows",
          "Rows per committed Copy chunk (the resume granularity) unless the sink sets writeBatchSize."},
         {"log_level", OptionType::kString, "info", "", "trace, debug, info, warn, error."},
+        {"azure_authority_host", OptionType::kString, "", "",
+         "Azure AD authority for service principal tokens. Default: $AZURE_AUTHORITY_HOST, else "
+         "https://login.microsoftonline.com. Plain http:// is accepted for loopback hosts only."},
+        {"azure_imds_endpoint", OptionType::kString, "", "",
+         "Managed identity endpoint (IMDS). Default: $AZURE_POD_IDENTITY_AUTHORITY_HOST, else "
+         "http://169.254.169.254. $IDENTITY_ENDPOINT + $IDENTITY_HEADER (App Service) take precedence."},
+        {"azure_ca_file", OptionType::kString, "", "",
+         "Extra trusted CA certificates (PEM) for Azure endpoints, on top of the system roots (private CAs, "
+         "the Kusto emulator's test certificate)."},
+        {"adx_ingest_endpoint", OptionType::kString, "", "",
+         "Ingestion endpoint for ADX sinks. Default: the cluster URL with 'ingest-' prefixed to the host, or "
+         "the cluster URL itself for IP addresses and localhost (as the Kusto SDKs do)."},
     };
     return table;
 }
@@ -122,6 +134,10 @@ Status SetOption(Settings& s, std::string_view name, const Json& value, std::str
         ADXFLOW_TRY(want_int(s.copy_chunk_rows));
         return s.copy_chunk_rows >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
     }
+    if (name == "azure_authority_host") return want_string(s.azure_authority_host);
+    if (name == "azure_imds_endpoint") return want_string(s.azure_imds_endpoint);
+    if (name == "azure_ca_file") return want_string(s.azure_ca_file);
+    if (name == "adx_ingest_endpoint") return want_string(s.adx_ingest_endpoint);
     if (name == "log_level") {
         ADXFLOW_TRY(want_string(s.log_level));
         for (const char* l : {"trace", "debug", "info", "warn", "error", "off"})

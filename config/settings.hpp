@@ -39,6 +39,10 @@ struct Settings {
     int http_request_timeout_secs = 30;
     int copy_chunk_rows = 100000;
     std::string log_level = "info";
+    std::string azure_authority_host;
+    std::string azure_imds_endpoint;
+    std::string azure_ca_file;
+    std::string adx_ingest_endpoint;
 
     std::string ListenHost() const;
     int ListenPort() const;

@@ -1,11 +1,31 @@
 #include "connectors/builtin.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "connectors/adx/adx_connector.hpp"
 #include "connectors/file/file_connector.hpp"
 
 namespace adxflow {
 
-void RegisterBuiltinConnectors(ConnectorRegistry& registry) {
+void RegisterBuiltinConnectors(ConnectorRegistry& registry, const AzureSettings& azure) {
     registry.Register(file::MakeFileConnector());
+
+    http::HttpClientOptions http;
+    http.ca_file = azure.ca_file;
+    auto services = std::make_shared<adx::AdxServices>(http);
+    adx::AdxEnvironment env;
+    env.identity.authority_host = azure.authority_host;
+    env.identity.imds_endpoint = azure.imds_endpoint;
+    env.identity = identity::WithEnvironmentDefaults(env.identity);
+    env.ingest_endpoint = azure.adx_ingest_endpoint;
+    for (const std::string* url :
+         {&env.identity.authority_host, &env.identity.imds_endpoint, &env.identity.identity_endpoint})
+        if (url->rfind("http://", 0) == 0)
+            spdlog::warn(
+                "azure: {} is plain http (accepted for loopback hosts only; tokens travel unencrypted)",
+                *url);
+    registry.Register(adx::MakeAdxConnector(std::move(services), std::move(env)));
+    registry.Register(adx::MakeKeyVaultDescriptor());
 }
 
 }  // namespace adxflow

@@ -39,6 +39,42 @@ Schema SchemaFromDataset(const Json& dataset_properties) {
     return schema;
 }
 
+// Linked services point at other definitions for their secrets and identities: an AzureKeyVaultSecret's
+// store names an AzureKeyVault linked service, a `credential` names a credential resource. Connectors cannot
+// read definitions, so the referenced properties are copied in next to the reference (as
+// "resolvedLinkedService" / "resolvedCredential"), two levels deep (a vault may have a credential itself).
+Status InlineReferences(Json& node, DefinitionSource& definitions, int depth) {
+    if (depth > 2) return Ok();
+    if (node.is_array()) {
+        for (auto& item : node) ADXFLOW_TRY(InlineReferences(item, definitions, depth));
+        return Ok();
+    }
+    if (!node.is_object()) return Ok();
+    const Json* type = FindMember(node, "type");
+    const Json* ref = FindMember(node, "referenceName");
+    if (type && type->is_string() && ref && ref->is_string()) {
+        const std::string name = ref->get<std::string>();
+        if (IEquals(type->get<std::string>(), "LinkedServiceReference") &&
+            !node.contains("resolvedLinkedService")) {
+            auto ls = definitions.GetLinkedService(name);
+            if (ls.ok()) {
+                Json copy = *ls;
+                ADXFLOW_TRY(InlineReferences(copy, definitions, depth + 1));
+                node["resolvedLinkedService"] = std::move(copy);
+            }
+            return Ok();
+        }
+        if (IEquals(type->get<std::string>(), "CredentialReference") &&
+            !node.contains("resolvedCredential")) {
+            ADXFLOW_ASSIGN_OR_RETURN(Json credential, definitions.GetCredential(name));
+            node["resolvedCredential"] = std::move(credential);
+            return Ok();
+        }
+    }
+    for (auto& [key, value] : node.items()) ADXFLOW_TRY(InlineReferences(value, definitions, depth));
+    return Ok();
+}
+
 }  // namespace
 
 Result<Json> EvaluateTypeProperties(const ActivityTask& task) {
@@ -79,7 +115,8 @@ Result<EndpointSpec> ResolveEndpoint(const ActivityTask& task, const Json& refer
     spec.run_id = task.run_id;
     spec.activity_name = task.activity_name;
     spec.settings = settings;
-    if (const Json* t = FindMember(dataset, "type"); t && t->is_string()) spec.dataset_type = t->get<std::string>();
+    if (const Json* t = FindMember(dataset, "type"); t && t->is_string())
+        spec.dataset_type = t->get<std::string>();
     if (const Json* tp = FindMember(dataset, "typeProperties")) {
         ADXFLOW_ASSIGN_OR_RETURN(spec.dataset, expr::EvaluateTree(*tp, dataset_ctx));
     }
@@ -99,15 +136,16 @@ Result<EndpointSpec> ResolveEndpoint(const ActivityTask& task, const Json& refer
 
     ADXFLOW_ASSIGN_OR_RETURN(Json linked_service,
                              task.services->definitions->GetLinkedService(ls_name.get<std::string>()));
-    ADXFLOW_ASSIGN_OR_RETURN(
-        Json ls_params,
-        BindReferenceParameters(linked_service, ls_given, "linked service '" + ls_name.get<std::string>() + "'"));
+    ADXFLOW_ASSIGN_OR_RETURN(Json ls_params,
+                             BindReferenceParameters(linked_service, ls_given,
+                                                     "linked service '" + ls_name.get<std::string>() + "'"));
     expr::EvalContext ls_ctx = task.eval;
     ls_ctx.linked_service = ls_params;
     if (const Json* t = FindMember(linked_service, "type"); t && t->is_string())
         spec.linked_service_type = t->get<std::string>();
     if (const Json* tp = FindMember(linked_service, "typeProperties")) {
         ADXFLOW_ASSIGN_OR_RETURN(spec.linked_service, expr::EvaluateTree(*tp, ls_ctx));
+        ADXFLOW_TRY(InlineReferences(spec.linked_service, *task.services->definitions, 0));
     }
     return spec;
 }

@@ -116,6 +116,11 @@ class DefinitionSource {
     virtual Result<Json> GetLinkedService(const std::string& name) = 0;
     virtual Result<Json> GetDataset(const std::string& name) = 0;
     virtual Result<Json> GetGlobalParameters() = 0;  // {name: {type, value}}
+    // A credential resource's "properties" (ManagedIdentity credentials of linked services).
+    virtual Result<Json> GetCredential(const std::string& name) {
+        return MakeError(ErrorKind::kNotFound, "definitions.get", "credential '" + name + "' not found",
+                         "CredentialNotFound");
+    }
 };
 
 }  // namespace adxflow::engine

@@ -65,7 +65,12 @@ Status Daemon::Start() {
     p.secrets.emplace(std::move(box));
     ADXFLOW_ASSIGN_OR_RETURN(p.store, storage::Store::Open(settings_.database_path));
     p.store->ProtectRunSecrets(*p.secrets);
-    RegisterBuiltinConnectors(p.connectors);
+    AzureSettings azure;
+    azure.authority_host = settings_.azure_authority_host;
+    azure.imds_endpoint = settings_.azure_imds_endpoint;
+    azure.ca_file = settings_.azure_ca_file;
+    azure.adx_ingest_endpoint = settings_.adx_ingest_endpoint;
+    RegisterBuiltinConnectors(p.connectors, azure);
     p.definitions = std::make_unique<StoreDefinitions>(*p.store, *p.secrets);
 
     engine::EngineOptions eo;

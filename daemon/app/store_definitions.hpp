@@ -15,6 +15,7 @@ public:
     Result<Json> GetDataset(const std::string& name) override { return Get("datasets", "dataset", name); }
     Result<Json> GetPipeline(const std::string& name) { return Get("pipelines", "pipeline", name); }
     Result<Json> GetGlobalParameters() override { return store_.GetGlobalParameters(); }
+    Result<Json> GetCredential(const std::string& name) override { return Get("credentials", "credential", name); }
 
 private:
     Result<Json> Get(std::string_view kind, std::string_view display, const std::string& name);

@@ -44,6 +44,9 @@ class ResponseHandler {
     virtual Status OnTableStart(const TableInfo& table) = 0;
     // `rows` is reused for the next call: copy what must outlive it.
     virtual Status OnRows(const TableInfo& table, const RowBatch& rows) = 0;
+    // What the parser calls: a handler that keeps rows may take them (swap the batch out, leaving any
+    // batch behind); the parser resets the batch afterwards. Defaults to OnRows.
+    virtual Status OnRowsOwned(const TableInfo& table, RowBatch& rows) { return OnRows(table, rows); }
     // `errors`: in-band errors that ended the table early (truncation, partial failure).
     virtual Status OnTableEnd(const TableInfo& table, const std::vector<KustoError>& errors) = 0;
     // v2 only: the closing frame.

@@ -611,8 +611,8 @@ class V2StreamParser::Impl {
 
     bool Flush() {
         if (!current_ || batch_.empty()) return true;
-        bool ok = Check(handler_.OnRows(current_->info, batch_));
-        batch_.Clear();
+        bool ok = Check(handler_.OnRowsOwned(current_->info, batch_));
+        batch_.Reset(current_->info.schema.size());
         return ok;
     }
 
