@@ -3,6 +3,7 @@
 //
 // Environment (set by kusto_sdk_test.cpp):
 //   KUSTO_URL           http://127.0.0.1:PORT of the emulator, which has a database "Sales"
+//   KUSTO_INGEST_URL    its --ingest-listen address (same handlers), pointed at Azurite for queued ingestion
 //   ADXFLOW_NODE_TOOLS  folder holding node_modules with the SDK (default: <repo>/tests/node)
 "use strict";
 
@@ -24,9 +25,11 @@ function loadSdk() {
     }
 }
 const { Client, KustoConnectionStringBuilder, ClientRequestProperties } = loadSdk();
-const { StreamingIngestClient, IngestionProperties, DataFormat } =
-    createRequire(path.join(toolsDir, "package.json"))("azure-kusto-ingest");
+const { StreamingIngestClient, IngestClient, IngestStatusQueues, IngestionProperties, DataFormat, ReportLevel,
+    ReportMethod } = createRequire(path.join(toolsDir, "package.json"))("azure-kusto-ingest");
 const { Readable } = require("node:stream");
+const fs = require("node:fs");
+const os = require("node:os");
 
 // Authentication is not in the emulator's first slice: any bearer token is accepted.
 const client = new Client(KustoConnectionStringBuilder.withAccessToken(url, "emulator-accepts-any-token"));
@@ -97,4 +100,68 @@ test("StreamingIngestClient: CSV and JSON with a mapping, gzip bodies, policy re
         new IngestionProperties({ database: "Sales", table: "Stream", format: DataFormat.JSON, ingestionMappingReference: "ByPath" }));
     const rows = rowsOf((await client.execute("Sales", "Stream | sort by a asc")).primaryResults[0]);
     assert.deepEqual(rows, [{ a: 1, b: "one" }, { a: 2, b: "two, with comma" }, { a: 3, b: "three" }]);
+});
+
+// Pops the status queue until a report for each source id arrived (bounded); returns them by source id.
+async function waitForReports(queue, sourceIds, limitMs = 30000) {
+    const found = new Map();
+    const deadline = Date.now() + limitMs;
+    while (found.size < sourceIds.length && Date.now() < deadline) {
+        const messages = await queue.pop(10);
+        for (const m of messages) if (sourceIds.includes(m.IngestionSourceId)) found.set(m.IngestionSourceId, m);
+        if (messages.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    return found;
+}
+
+test("QueuedIngestClient through Azurite: file and stream reported Succeeded, a bad target reported Failed", async () => {
+    const ingestUrl = process.env.KUSTO_INGEST_URL;
+    assert.ok(ingestUrl, "KUSTO_INGEST_URL is not set");
+    await client.executeMgmt("Sales", ".create table Queued (id:long, name:string)");
+    // The ingest endpoint (as the SDK derives it for a cluster) serves the DM commands here.
+    const kcsb = KustoConnectionStringBuilder.withAccessToken(ingestUrl, "emulator-accepts-any-token");
+    const props = new IngestionProperties({
+        database: "Sales", table: "Queued", format: DataFormat.CSV, flushImmediately: true,
+        reportLevel: ReportLevel.FailuresAndSuccesses, reportMethod: ReportMethod.Queue,
+    });
+    const ingest = new IngestClient(kcsb, props);
+    const statusQueues = new IngestStatusQueues(ingest);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "adxflow-queued-"));
+    const file = path.join(dir, "rows.csv");
+    fs.writeFileSync(file, "1,one\n2,\"two, quoted\"\n");
+    const started = Date.now();
+    const fromFile = await ingest.ingestFromFile(file);  // gzip-compressed by the SDK
+    const fromStream = await ingest.ingestFromStream(Readable.from(["3,three\n"]));  // plain, named .gz
+    const queued = [await fromFile.getIngestionStatusCollection(), await fromStream.getIngestionStatusCollection()];
+    for (const s of queued) assert.equal(s.Status, "Queued");
+    const ids = queued.map((s) => s.IngestionSourceId);
+    const successes = await waitForReports(statusQueues.success, ids);
+    console.log(`queued ingestion: 2 sources enqueued and confirmed in ${Date.now() - started} ms`);
+    assert.equal(successes.size, 2, "both ingestions are reported on the success queue");
+    for (const m of successes.values()) {
+        assert.equal(m.Database, "Sales");
+        assert.equal(m.Table, "Queued");
+        assert.ok(m.OperationId);
+        assert.ok(m.SucceededOn);
+    }
+    const rows = rowsOf((await client.execute("Sales", "Queued | sort by id asc")).primaryResults[0]);
+    assert.deepEqual(rows, [{ id: 1, name: "one" }, { id: 2, name: "two, quoted" }, { id: 3, name: "three" }]);
+
+    // A table that does not exist: the failure queue says so, permanently.
+    const failing = await ingest.ingestFromStream(Readable.from(["1,x\n"]),
+        new IngestionProperties({ database: "Sales", table: "NoSuchTable", format: DataFormat.CSV,
+            reportLevel: ReportLevel.FailuresAndSuccesses, reportMethod: ReportMethod.Queue }));
+    const failingId = (await failing.getIngestionStatusCollection()).IngestionSourceId;
+    const failures = await waitForReports(statusQueues.failure, [failingId]);
+    assert.equal(failures.size, 1, "the failing ingestion is reported on the failure queue");
+    const failure = failures.get(failingId);
+    assert.equal(failure.ErrorCode, "BadRequest_TableNotExist");
+    assert.equal(failure.FailureStatus, "Permanent");
+    assert.equal(failure.Table, "NoSuchTable");
+    assert.ok(failure.FailedOn);
+    const shown = await client.executeMgmt("Sales", ".show ingestion failures");
+    assert.ok(rowsOf(shown.primaryResults[0]).some((r) => r.Table === "NoSuchTable" && r.FailureKind === "Permanent"));
+    ingest.close();
+    fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "connectors/common/http/http_client.hpp"
+#include "tests/support/azurite.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/test_support.hpp"
@@ -37,8 +38,17 @@ TEST(KustoSdk, OfficialNodeSdkQueriesTheEmulator) {
         << "azure-kusto-data is missing under " << tools << ": run `cd tests/node && npm ci`";
 
     TempDir work;
+    // Queued ingestion goes through a real Azurite; the emulator's second (ingest) address serves the SDK's
+    // ingest client.
+    auto azurite = AzuriteProcess::Start();
+    ASSERT_TRUE(azurite.ok()) << azurite.error().Describe();
+    const std::string ingest_address = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
     // TLS on, as the SDKs meet the real service: the test certificate is trusted through NODE_EXTRA_CA_CERTS.
-    auto started = EmulatorProcess::Start(work.path(), {"--database", "Sales"}, /*tls=*/true);
+    auto started =
+        EmulatorProcess::Start(work.path(),
+                               {"--database", "Sales", "--storage", (*azurite)->connection_string(),
+                                "--ingest-listen", ingest_address},
+                               /*tls=*/true);
     ASSERT_TRUE(started.ok()) << started.error().message;
     auto& emulator = **started;
     const std::string url = emulator.url();
@@ -48,6 +58,7 @@ TEST(KustoSdk, OfficialNodeSdkQueriesTheEmulator) {
     auto node_process =
         ChildProcess::Spawn({node->string(), "--test", "--test-reporter=spec", script.string()},
                             {{"KUSTO_URL", url},
+                             {"KUSTO_INGEST_URL", "https://" + ingest_address},
                              {"NODE_EXTRA_CA_CERTS", cert.cert_file.string()},
                              {"ADXFLOW_NODE_TOOLS", tools.string()},
                              {"NO_COLOR", "1"}},
@@ -60,7 +71,8 @@ TEST(KustoSdk, OfficialNodeSdkQueriesTheEmulator) {
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
         << DescribeWaitStatus(*status) << "\n"
         << Tail(work / "node.log", 20000) << "\nemulator log:\n"
-        << emulator.LogTail();
+        << emulator.LogTail() << "\nAzurite log:\n"
+        << (*azurite)->LogTail();
 }
 
 }  // namespace

@@ -25,7 +25,9 @@ namespace adxflow::kusto_emulator {
 using namespace detail;
 using kusto::KustoError;
 
-Emulator::~Emulator() = default;
+Emulator::~Emulator() {
+    if (queued_) queued_->Stop();  // its worker calls back into this object
+}
 
 std::vector<Value> Emulator::Table::AllRows() const {
     std::vector<Value> all;
@@ -52,6 +54,15 @@ Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), auth
         }
     }
     for (const auto& db : options_.databases) databases_[db];
+    if (init_status_.ok() && !options_.storage.connection_string.empty()) {
+        auto queued = QueuedIngestor::Create(options_.storage, *this);
+        if (!queued.ok()) {
+            init_status_ = queued.error();
+        } else {
+            queued_ = std::move(queued).value();
+            queued_->Start();
+        }
+    }
 }
 
 namespace {
@@ -110,8 +121,13 @@ Status Emulator::PersistExtent(const std::string& db, const Table& table, const 
 
 // Appends one extent; in a data dir it is on disk before the caller answers.
 Status Emulator::AddExtent(const std::string& db, Table& table, std::vector<Value> rows,
-                           std::vector<std::string> tags, std::string* extent_id) {
-    Extent e{NewUuid(), std::move(tags), FormatTimestamp(std::chrono::system_clock::now()), std::move(rows)};
+                           std::vector<std::string> tags, std::string* extent_id, std::string created) {
+    if (created.empty()) created = FormatTimestamp(std::chrono::system_clock::now());
+    Extent e{NewUuid(), std::move(tags), std::move(created), std::move(rows)};
+    if (options_.discard_ingested_rows) {  // --ingest-sink=discard: acknowledged, nothing kept
+        if (extent_id) *extent_id = e.id;
+        return Ok();
+    }
     ADXFLOW_TRY(PersistExtent(db, table, e));
     if (extent_id) *extent_id = e.id;
     table.extents.push_back(std::move(e));

@@ -15,6 +15,7 @@
 #include "tests/support/kusto_emulator/auth.hpp"
 #include "tests/support/kusto_emulator/faults.hpp"
 #include "tests/support/kusto_emulator/persistence.hpp"
+#include "tests/support/kusto_emulator/queued_ingest.hpp"
 
 namespace adxflow::kusto_emulator {
 
@@ -34,16 +35,22 @@ struct EmulatorOptions {
     std::map<std::string, std::string> key_vault_secrets;
     bool gzip_responses = true;   // honour Accept-Encoding: gzip (off for benchmarks that measure the client)
     std::string scheme = "http";  // "https" when served over TLS (token issuers, discovery)
+    // Queued ingestion through Azure Storage (Azurite): off while the connection string is empty.
+    StorageOptions storage;
+    // Ingestion acknowledged and reported without keeping the rows (client benchmarks):
+    // --ingest-sink=discard.
+    bool discard_ingested_rows = false;
 };
 
 // The schema of a synthetic table, and its row `i` (deterministic).
 Schema SyntheticSchema();
 void SyntheticRow(int64_t i, Value* row);
 
-class Emulator {
+// Privately an IngestionTarget: the queued-ingestion worker hands it the data it downloads.
+class Emulator : private IngestionTarget {
   public:
     explicit Emulator(EmulatorOptions options);
-    ~Emulator();
+    ~Emulator() override;
     // Opening or loading the data dir failed (the emulator then serves nothing useful; main exits).
     const Status& init_status() const { return init_status_; }
 
@@ -86,7 +93,13 @@ class Emulator {
     Status PersistTable(const std::string& db, const Table& table, bool with_extents);
     Status PersistExtent(const std::string& db, const Table& table, const Extent& extent);
     Status AddExtent(const std::string& db, Table& table, std::vector<Value> rows,
-                     std::vector<std::string> tags, std::string* extent_id);
+                     std::vector<std::string> tags, std::string* extent_id, std::string created = {});
+    // Queued ingestion (queued_management.cpp): the management commands and the IngestionTarget side.
+    std::optional<api::Response> QueuedManagement(const api::Request& request, const std::string& db,
+                                                  const std::string& csl);
+    std::optional<IngestionOutcome> Precheck(const IngestionMessage& message) override;
+    IngestionOutcome Commit(const IngestionMessage& message, std::string_view data) override;
+    void RecordFailure(IngestionFailureRecord record) override;
     Status Load();
     static StoredTable Stored(const std::string& db, const Table& table, bool with_extents);
 
@@ -97,6 +110,9 @@ class Emulator {
     Status init_status_ = Ok();
     std::mutex mu_;
     std::map<std::string, Database> databases_;
+    std::vector<IngestionFailureRecord> ingestion_failures_;  // guarded by mu_
+    // Declared last: its worker calls back into the members above, so it stops (~Emulator) first.
+    std::unique_ptr<QueuedIngestor> queued_;
 };
 
 }  // namespace adxflow::kusto_emulator

@@ -8,11 +8,10 @@ struct ActionName {
     Fault::Action action;
     const char* name;
 };
-constexpr ActionName kActions[] = {{Fault::Action::kStatus, "status"},
-                                   {Fault::Action::kInBandError, "error"},
-                                   {Fault::Action::kDelay, "delay"},
-                                   {Fault::Action::kCloseMidBody, "closeMidBody"},
-                                   {Fault::Action::kTrickle, "trickle"}};
+constexpr ActionName kActions[] = {
+    {Fault::Action::kStatus, "status"},   {Fault::Action::kInBandError, "error"},
+    {Fault::Action::kDelay, "delay"},     {Fault::Action::kCloseMidBody, "closeMidBody"},
+    {Fault::Action::kTrickle, "trickle"}, {Fault::Action::kFailIngestion, "failIngestion"}};
 
 Error Bad(const std::string& field, const std::string& message) {
     return MakeError(ErrorKind::kInvalidInput, "emulator.faults", "fault." + field + ": " + message,
@@ -32,7 +31,8 @@ Result<Fault> ParseFault(const Json& spec) {
                 f.action = a.action;
                 known = true;
             }
-        if (!known) return Bad("action", "expected status, error, delay, closeMidBody or trickle");
+        if (!known)
+            return Bad("action", "expected status, error, delay, closeMidBody, trickle or failIngestion");
     }
     auto integer = [&](const char* name, int& out, int min, int max) -> Status {
         const Json* v = FindMember(spec, name);
@@ -48,6 +48,9 @@ Result<Fault> ParseFault(const Json& spec) {
     ADXFLOW_TRY(integer("retryAfterSecs", f.retry_after_secs, 0, 3600));
     ADXFLOW_TRY(integer("delayMs", f.delay_ms, 0, 600000));
     f.path = spec.value("path", "");
+    f.table = spec.value("table", "");
+    if (f.action == Fault::Action::kFailIngestion && !FindMember(spec, "code"))
+        f.code = "General_InternalServerError";
     f.command = ToLower(spec.value("command", ""));
     f.code = spec.value("code", f.status == 429 ? "TooManyRequests" : f.code);
     f.message = spec.value("message", f.message);
@@ -69,7 +72,8 @@ Json FaultJson(const Fault& f) {
             {"code", f.code},
             {"message", f.message},
             {"permanent", f.permanent},
-            {"delayMs", f.delay_ms}};
+            {"delayMs", f.delay_ms},
+            {"table", f.table}};
 }
 
 int FaultPlan::Add(Fault fault) {
@@ -95,8 +99,21 @@ std::optional<Fault> FaultPlan::Take(const std::string& path, const std::string&
     std::lock_guard g(mu_);
     const std::string lower_csl = ToLower(csl);
     for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+        if (it->action == Fault::Action::kFailIngestion) continue;
         if (!it->path.empty() && path.rfind(it->path, 0) != 0) continue;
         if (!it->command.empty() && lower_csl.find(it->command) == std::string::npos) continue;
+        Fault taken = *it;
+        if (--it->count <= 0) faults_.erase(it);
+        return taken;
+    }
+    return std::nullopt;
+}
+
+std::optional<Fault> FaultPlan::TakeIngestion(const std::string& table) {
+    std::lock_guard g(mu_);
+    for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+        if (it->action != Fault::Action::kFailIngestion || (!it->table.empty() && it->table != table))
+            continue;
         Fault taken = *it;
         if (--it->count <= 0) faults_.erase(it);
         return taken;

@@ -10,7 +10,9 @@
 // Actions: "status" (an error status with a OneApi body; Retry-After for 429), "error" (200 with an in-band
 // OneApi error instead of the result, for queries), "delay" (wait delayMs, then answer normally),
 // "closeMidBody" (send the start of a streamed result, then cut the connection), "trickle" (stream the
-// result in small pieces, delayMs apart).
+// result in small pieces, delayMs apart), "failIngestion" (a queued ingestion into `table`, any table when
+// empty, fails after it was enqueued: reported with `code`, `message` and `permanent` like a real failure;
+// never taken by HTTP requests).
 
 #include <chrono>
 #include <mutex>
@@ -24,7 +26,7 @@
 namespace adxflow::kusto_emulator {
 
 struct Fault {
-    enum class Action { kStatus, kInBandError, kDelay, kCloseMidBody, kTrickle };
+    enum class Action { kStatus, kInBandError, kDelay, kCloseMidBody, kTrickle, kFailIngestion };
     Action action = Action::kStatus;
     int count = 1;
     std::string path;     // request path prefix; empty matches every engine path
@@ -35,6 +37,7 @@ struct Fault {
     std::string message = "injected fault";
     bool permanent = false;
     int delay_ms = 0;
+    std::string table;  // failIngestion: the target table (empty: any)
     int id = 0;
 };
 
@@ -48,6 +51,8 @@ class FaultPlan {
     Json List() const;
     // The fault that takes this request, if any (its count goes down by one).
     std::optional<Fault> Take(const std::string& path, const std::string& csl);
+    // The failIngestion fault that takes a queued ingestion into `table`, if any.
+    std::optional<Fault> TakeIngestion(const std::string& table);
 
   private:
     mutable std::mutex mu_;

@@ -231,7 +231,8 @@ Value CellFromText(ColumnType type, const std::string& text) {
 }
 
 Result<std::vector<Value>> ParseIngestData(std::string_view data, const std::string& raw_format,
-                                           const Schema& schema, const Json* mapping) {
+                                           const Schema& schema, const Json* mapping,
+                                           bool ignore_first_record) {
     const std::string format = ToLower(raw_format);
     const std::string kind = MappingKindOf(format);
     if (kind.empty())
@@ -241,6 +242,7 @@ Result<std::vector<Value>> ParseIngestData(std::string_view data, const std::str
     std::vector<Value> rows;
     if (kind == "csv") {
         ADXFLOW_ASSIGN_OR_RETURN(auto records, CsvRecords(data, DelimiterOf(format)));
+        if (ignore_first_record && !records.empty()) records.erase(records.begin());
         for (const auto& record : records)
             for (size_t c = 0; c < schema.size(); ++c) {
                 const Source& s = plan[c];

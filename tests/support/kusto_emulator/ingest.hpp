@@ -21,9 +21,11 @@ std::string MappingKindOf(const std::string& format);
 Status ValidateMapping(const Json& mapping, const std::string& kind, const Schema& schema);
 
 // Rows (row-major, schema.size() cells each) from `data` in `format` ("csv", "tsv", "psv", "scsv", "sohsv",
-// "json", "multijson"; case-insensitive). `mapping` may be null (identity).
+// "json", "multijson"; case-insensitive). `mapping` may be null (identity). `ignore_first_record` drops the
+// first CSV-family record (a header line), as the ingestion property of that name does.
 Result<std::vector<Value>> ParseIngestData(std::string_view data, const std::string& format,
-                                           const Schema& schema, const Json* mapping);
+                                           const Schema& schema, const Json* mapping,
+                                           bool ignore_first_record = false);
 
 // One value from text for a column type; null when it does not parse (empty text: null, or "" for strings).
 Value CellFromText(ColumnType type, const std::string& text);

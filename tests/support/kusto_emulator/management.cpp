@@ -33,10 +33,13 @@ api::Response Emulator::Management(const api::Request& request) {
     const std::string lower = ToLower(csl);
     // The role a command needs, as ADX assigns them: reading metadata is a viewer's, ingesting an
     // ingestor's, changing tables an admin's.
+    // The queued-ingestion resources only need a valid token (the data's database is checked later).
     const Role needed = lower.rfind(".show", 0) == 0     ? Role::kViewer
                         : lower.rfind(".ingest", 0) == 0 ? Role::kIngestor
+                        : lower.rfind(".get ", 0) == 0   ? Role::kNone
                                                          : Role::kAdmin;
     if (auto denied = auth_.Authorize(request, body->db, needed)) return std::move(*denied);
+    if (auto queued = QueuedManagement(request, body->db, csl)) return std::move(*queued);
 
     if (lower == ".show version") {
         return V1Response({{"BuildVersion", ColumnType::kString},
