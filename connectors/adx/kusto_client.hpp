@@ -74,6 +74,7 @@ class KustoClient {
     AdxServices& services_;
     std::shared_ptr<identity::TokenCredential> credential_;
     std::string cluster_url_;
+    bool loopback_ = false;  // responses are then requested uncompressed
 };
 
 // Classifies a non-2xx answer of the engine: 400 → kInvalidInput, 401 → kUnauthorized, 403 → kForbidden,

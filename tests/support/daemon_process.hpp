@@ -53,6 +53,7 @@ class DaemonProcess {
     bool was_killed() const { return process_ && process_->was_killed(); }
 
     int port() const { return options_.port; }
+    pid_t pid() const { return process_ ? process_->pid() : -1; }
     std::string base_url() const;
     const DaemonOptions& options() const { return options_; }
     std::string LogTail(size_t max_bytes = 6000) const;

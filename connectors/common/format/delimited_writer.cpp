@@ -5,6 +5,12 @@ namespace adxflow::format {
 DelimitedWriter::DelimitedWriter(DelimitedTextOptions options, ByteWriter& bytes)
     : options_(std::move(options)), bytes_(bytes) {
     row_delimiter_ = options_.row_delimiter.empty() ? "\r\n" : options_.row_delimiter;
+    auto mark = [this](char c) { needs_quote_[static_cast<unsigned char>(c)] = true; };
+    mark(options_.column_delimiter);
+    mark('\r');
+    mark('\n');
+    if (options_.quote_char) mark(*options_.quote_char);
+    for (char c : row_delimiter_) mark(c);
 }
 
 void DelimitedWriter::AppendField(std::string_view text, bool is_null) {
@@ -18,8 +24,7 @@ void DelimitedWriter::AppendField(std::string_view text, bool is_null) {
     bool needs_quotes = options_.quote_all_text;
     if (!needs_quotes) {
         for (char c : text) {
-            if (c == delim || c == '\r' || c == '\n' || (quote && c == *quote) ||
-                row_delimiter_.find(c) != std::string::npos) {
+            if (needs_quote_[static_cast<unsigned char>(c)]) {
                 needs_quotes = true;
                 break;
             }
@@ -29,9 +34,13 @@ void DelimitedWriter::AppendField(std::string_view text, bool is_null) {
     }
     if (needs_quotes && quote) {
         line_ += *quote;
-        for (char c : text) {
-            if (c == *quote) line_ += *quote;  // RFC 4180 doubling
-            line_ += c;
+        for (size_t at = 0;;) {  // copy runs between quotes; each inner quote is doubled (RFC 4180)
+            const size_t next = text.find(*quote, at);
+            line_.append(
+                text.substr(at, next == std::string_view::npos ? std::string_view::npos : next + 1 - at));
+            if (next == std::string_view::npos) break;
+            line_ += *quote;
+            at = next + 1;
         }
         line_ += *quote;
         return;

@@ -8,6 +8,7 @@
 // default escapeChar "\" therefore misreads a value that ends in a backslash; files meant to be read
 // back with ADF settings should set escapeChar to the quote character, as RFC 4180 files do.
 
+#include <array>
 #include <string>
 
 #include "connectors/common/format/row_io.hpp"
@@ -27,6 +28,9 @@ class DelimitedWriter : public RowWriter {
     DelimitedTextOptions options_;
     ByteWriter& bytes_;
     std::string row_delimiter_;
+    // Characters that force quoting (delimiter, quote, CR, LF, row delimiter): one lookup per byte instead
+    // of a search of the row delimiter per byte, which dominated the CSV sink's profile.
+    std::array<bool, 256> needs_quote_{};
     std::string line_;
     size_t width_ = 0;
 };
