@@ -1,15 +1,33 @@
 #pragma once
-// The KQL subset the Kusto emulator understands, parsed into a pipeline of operators. What is outside the
-// subset is a semantic error naming the construct, in the shape the service uses, never a crash.
+// The KQL subset the Kusto emulator understands: a query is parsed into a source and a pipeline of operators
+// whose scalar expressions are checked against the columns and typed as Kusto types them, then run. What
+// is outside the subset is a syntax or semantic error naming the construct, in the shape the service
+// uses, never a crash.
 //
-// Supported: `set notruncation;`, `set truncationmaxrecords=N;`, `let name = literal;`, a source (table
-// name, `print a=1, b='x'`, `range x from 1 to 10 step 1`, `datatable(a:long, b:string) [1, 'x']`), then
-// `| take N` / `limit N`, `| count`, `| where` (comparisons joined by `and` and `or`: == != < > <= >= =~
-// has contains startswith), `| project a, b`, `| extend c = a * 2 + 1`, `| summarize count(), sum(a), min(a),
-// max(a), avg(a) by b, bin(c, 10)`, `| distinct a, b`, `| sort by c [asc|desc]` / `order by`,
-// `| top N by c [asc|desc]`.
+// Statements: `set notruncation;`, `set truncationmaxrecords=N;` (other options accepted and ignored),
+// `let name = <scalar expression>;`. Sources: a table, `print [a =] expr, ...`, `range x from A to B step C`
+// (longs, reals, or datetimes with a timespan step), `datatable(a:long, ...) [values]`. Operators: `where`,
+// `project [a =] expr, ...`, `project-away`/`project-keep` (with wildcards), `project-rename new = old`,
+// `extend [a =] expr, ...`, `take`/`limit`, `top N by expr [asc|desc] [nulls first|last]`, `sort by`/`order
+// by` (several keys), `count`, `summarize [a =] agg, ... [by [k =] expr, ...]` with count(), countif(),
+// dcount(), sum(), min(), max(), avg(), take_any() (also inside expressions: `sum(x) / count()`), `distinct
+// a, b` / `distinct *`.
+// Expressions: literals (long, real, string, bool, datetime(...), timespan 1d/2h/30m/10s/100ms or
+// time(...)/timespan(...), guid(...), dynamic(...), typed nulls like long(null)); + - * / % with Kusto's
+// datetime/timespan arithmetic; == != < > <= >=; =~ !~ and the string operators has, contains,
+// startswith, endswith (case-insensitive), their _cs forms and their negations (!has, ...), matches regex;
+// in, !in, in~, !in~, has_any; between / !between (a .. b); and, or, not(); member access on dynamic
+// (d.key, d['key'], d[0]); functions in kql_functions.cpp (isnull, isempty, ago, now, bin, iff, case,
+// coalesce, strlen, tolower, strcat, substring, the to* conversions, ...).
+//
+// kql_types: value representation and conversions; kql_lexer: tokens; kql_parser: statements, sources and
+// operators into a Query; kql_expr / kql_functions: expression trees, binding and evaluation; kql_exec:
+// the operators, streamed row by row where Kusto's semantics allow.
 
 #include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,69 +38,79 @@
 
 namespace adxflow::kusto_emulator {
 
-enum class CompareOp { kEq, kNe, kLt, kGt, kLe, kGe, kEqNoCase, kHas, kContains, kStartsWith };
+struct Expr;  // kql_expr.hpp: a parsed scalar expression
+using ExprPtr = std::shared_ptr<const Expr>;
 
-struct Comparison {
-    std::string column;
-    CompareOp op = CompareOp::kEq;
-    Value literal;
+struct NamedExpr {
+    std::string name;  // empty: derived (a column keeps its name, bin(c, ...) is c, aggregations count_,
+                       // sum_x; anything else Column1, Column2, ...)
+    ExprPtr expr;
 };
 
-// A scalar expression of `extend`: operands (column, literal) joined by + - * / (usual precedence).
-struct Expr {
-    struct Term {
-        char op = '+';  // how this term joins the previous one ('+' for the first)
-        std::optional<std::string> column;
-        Value literal;
-    };
-    std::vector<Term> terms;
-};
-
-struct Aggregate {
-    std::string name;      // output column ("count_", "sum_x", or the given alias)
-    std::string function;  // count, sum, min, max, avg
-    std::string column;    // empty for count()
-};
-
-struct GroupKey {
-    std::string column;
-    std::optional<double> bin;  // bin(column, size) for numbers
+struct SortKey {
+    ExprPtr expr;
+    bool descending = true;           // Kusto's default order
+    std::optional<bool> nulls_first;  // default: nulls first ascending, last descending
 };
 
 struct Operator {
-    enum class Kind { kTake, kCount, kWhere, kProject, kSort, kTop, kExtend, kSummarize, kDistinct };
+    enum class Kind {
+        kTake,
+        kCount,
+        kWhere,
+        kProject,
+        kProjectAway,
+        kProjectKeep,
+        kProjectRename,
+        kExtend,
+        kSort,
+        kTop,
+        kSummarize,
+        kDistinct
+    };
     Kind kind = Kind::kTake;
-    int64_t count = 0;                   // take / top
-    std::vector<Comparison> conditions;  // where
-    std::vector<int> groups;           // where: conditions[i] belongs to AND-group groups[i]; groups are ORed
-                                       // (`and` binds tighter than `or`, as in KQL)
-    std::vector<std::string> columns;  // project
-    std::string sort_column;           // sort / top
-    bool descending = true;            // Kusto's default order is descending
-    std::vector<std::pair<std::string, Expr>> extend;  // extend name = expr, ...
-    std::vector<Aggregate> aggregates;                 // summarize
-    std::vector<GroupKey> by;                          // summarize ... by
+    int64_t count = 0;                 // take / top
+    ExprPtr predicate;                 // where
+    std::vector<NamedExpr> items;      // project, extend; summarize: the aggregations
+    std::vector<NamedExpr> by;         // summarize ... by
+    std::vector<std::string> columns;  // project-away / project-keep (wildcards), distinct ("*": all)
+    std::vector<std::pair<std::string, std::string>> renames;  // project-rename new = old
+    std::vector<SortKey> sort;                                 // sort / top
 };
 
 struct Query {
     bool no_truncation = false;
     std::optional<int64_t> truncation_max_records;
-    std::string table;  // empty for print, range and datatable
-    std::vector<std::pair<std::string, Value>> print;
-    // range NAME from A to B step C
-    std::optional<std::string> range_column;
-    int64_t range_from = 0, range_to = 0, range_step = 1;
-    // datatable(a:long, b:string) [1, "x", ...]
-    std::optional<Schema> datatable_schema;
-    std::vector<Value> datatable_rows;
+    std::string table;  // the source table; empty when the source is print, range or datatable
+    // print and datatable: their rows, evaluated when parsed (their values are constants).
+    std::optional<Schema> literal_schema;
+    std::vector<Value> literal_rows;
+    // range COLUMN from A to B step C: values in the evaluation form of `type` (long, real, datetime).
+    struct Range {
+        std::string column;
+        ColumnType type = ColumnType::kLong;
+        Value from, to, step;
+        int64_t rows = 0;
+    };
+    std::optional<Range> range;
     std::vector<Operator> operators;
 };
 
-// kInvalidInput with code "SyntaxError" or "SemanticError" and a message in Kusto's words.
+// Errors are kInvalidInput with code "SyntaxError" or "SemanticError" and a message in Kusto's words.
 Result<Query> ParseQuery(std::string_view text);
 
-// Runs the operators over a table's rows (row-major, schema.size() cells per row).
+// Runs the operators over a table's rows (row-major, schema.size() cells a row), or over the query's own
+// source (print, range, datatable) when query.table is empty. Semantic errors (unknown columns, type
+// mismatches) are found before any row is read.
 Result<std::pair<Schema, std::vector<Value>>> Execute(const Query& query, const Schema& schema,
                                                       std::vector<Value> rows);
+
+// The same over a table whose rows are produced on demand (a synthetic table): each row is made, filtered,
+// projected and aggregated one at a time, and production stops as soon as a `take` is satisfied or
+// `max_result_rows` result rows exist, so a 10M-row source is never held whole.
+using RowGenerator = std::function<void(int64_t index, Value* row)>;
+Result<std::pair<Schema, std::vector<Value>>> ExecuteGenerated(
+    const Query& query, const Schema& schema, int64_t rows, const RowGenerator& row,
+    int64_t max_result_rows = std::numeric_limits<int64_t>::max());
 
 }  // namespace adxflow::kusto_emulator

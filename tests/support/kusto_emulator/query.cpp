@@ -218,53 +218,6 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
         }
     }
 
-    std::unique_ptr<ResultRows> result;
-    if (synthetic_rows) {
-        // Generated, never stored: only operators that need no materialisation.
-        schema = SyntheticSchema();
-        int64_t n = *synthetic_rows;
-        bool counted = false;
-        for (const auto& op : query->operators) {
-            if (op.kind == Operator::Kind::kTake && !counted)
-                n = std::min(n, op.count);
-            else if (op.kind == Operator::Kind::kCount && !counted)
-                counted = true;
-            else
-                return semantic("Semantic error: the synthetic table '" + query->table +
-                                "' supports only 'take' and 'count' in this emulator");
-        }
-        if (counted) {
-            schema = {{"Count", ColumnType::kLong}};
-            result = std::make_unique<VectorRows>(1, std::vector<Value>{Value{n}});
-        } else {
-            result = std::make_unique<SyntheticRows>(n);
-        }
-    } else {
-        if (query->range_column) {
-            schema = {{*query->range_column, ColumnType::kLong}};
-            for (int64_t v = query->range_from; v <= query->range_to; v += query->range_step)
-                rows.push_back(Value{v});
-        } else if (query->datatable_schema) {
-            schema = *query->datatable_schema;
-            rows = query->datatable_rows;
-        } else if (query->table.empty()) {
-            for (auto& [name, value] : query->print) {
-                ColumnType type = std::holds_alternative<bool>(value)      ? ColumnType::kBool
-                                  : std::holds_alternative<int64_t>(value) ? ColumnType::kLong
-                                  : std::holds_alternative<double>(value)  ? ColumnType::kReal
-                                                                           : ColumnType::kString;
-                schema.push_back({name, type});
-                rows.push_back(value);
-            }
-        }
-        auto executed = Execute(*query, schema, std::move(rows));
-        if (!executed.ok()) return semantic(executed.error().message);
-        schema = std::move(executed->first);
-        result = std::make_unique<VectorRows>(schema.size(), std::move(executed->second));
-    }
-
-    // Result truncation, as the service applies it unless the query says notruncation.
-    std::optional<KustoError> truncated;
     // notruncation / truncationmaxrecords come from `set` statements or from the request's Options (SDKs).
     const Json& request_options = body->options;
     bool no_truncation = query->no_truncation;
@@ -273,6 +226,45 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
     int64_t limit = query->truncation_max_records.value_or(options_.default_truncation_max_records);
     if (const Json* o = FindMember(request_options, "truncationmaxrecords"); o && o->is_number_integer())
         limit = o->get<int64_t>();
+
+    std::unique_ptr<ResultRows> result;
+    if (synthetic_rows) {
+        // Generated, never stored: take and count need no row at all.
+        schema = SyntheticSchema();
+        int64_t n = *synthetic_rows;
+        bool counted = false, other = false;
+        for (const auto& op : query->operators) {
+            if (op.kind == Operator::Kind::kTake && !counted)
+                n = std::min(n, op.count);
+            else if (op.kind == Operator::Kind::kCount && !counted)
+                counted = true;
+            else
+                other = true;
+        }
+        if (other) {
+            // Other operators pull the generated rows through the KQL pipeline one at a time; rows past the
+            // truncation limit are never made (one more than the limit shows the cut).
+            auto executed = ExecuteGenerated(*query, schema, *synthetic_rows, SyntheticRow,
+                                             no_truncation || limit == INT64_MAX ? INT64_MAX : limit + 1);
+            if (!executed.ok()) return semantic(executed.error().message);
+            schema = std::move(executed->first);
+            result = std::make_unique<VectorRows>(schema.size(), std::move(executed->second));
+        } else if (counted) {
+            schema = {{"Count", ColumnType::kLong}};
+            result = std::make_unique<VectorRows>(1, std::vector<Value>{Value{n}});
+        } else {
+            result = std::make_unique<SyntheticRows>(n);
+        }
+    } else {
+        // A table's rows, or (no table) the query's own print, range or datatable.
+        auto executed = Execute(*query, schema, std::move(rows));
+        if (!executed.ok()) return semantic(executed.error().message);
+        schema = std::move(executed->first);
+        result = std::make_unique<VectorRows>(schema.size(), std::move(executed->second));
+    }
+
+    // Result truncation, as the service applies it unless the query says notruncation.
+    std::optional<KustoError> truncated;
     if (!no_truncation && result->count() > limit) {
         result->Truncate(limit);
         truncated = KustoError{
