@@ -1,7 +1,9 @@
 #include "tests/support/kusto_emulator/ingest.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
+#include <utility>
 
 namespace adxflow::kusto_emulator {
 
@@ -32,54 +34,66 @@ char DelimiterOf(const std::string& format) {
     return ',';
 }
 
-// RFC 4180 records; a quoted field may hold delimiters, doubled quotes and newlines.
-Result<std::vector<std::vector<std::string>>> CsvRecords(std::string_view data, char delimiter) {
-    std::vector<std::vector<std::string>> records;
-    std::vector<std::string> fields;
-    std::string field;
+// RFC 4180 records, one at a time to `on_record(fields, count)`; a quoted field may hold delimiters, doubled
+// quotes and newlines. The field strings are reused from record to record, so that a large blob parses
+// without an allocation per field.
+template <class OnRecord>
+Status ForEachCsvRecord(std::string_view data, char delimiter, OnRecord&& on_record) {
+    std::vector<std::string> fields(1);
+    size_t count = 0;  // index of the field being filled
     bool quoted = false, any = false;
-    for (size_t i = 0; i < data.size(); ++i) {
-        const char c = data[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < data.size() && data[i + 1] == '"') {
-                field += '"';
+    auto next_field = [&] {
+        if (++count == fields.size()) fields.emplace_back();
+        fields[count].clear();
+    };
+    auto end_record = [&] {
+        if (any || !fields[count].empty()) on_record(fields, count + 1);
+        count = 0;
+        fields[0].clear();
+        any = false;
+    };
+    const size_t n = data.size();
+    for (size_t i = 0; i < n; ++i) {
+        if (quoted) {  // up to the next quote in one piece; "" is a literal quote
+            const size_t q = data.find('"', i);
+            if (q == std::string_view::npos) break;  // unclosed
+            fields[count].append(data.data() + i, q - i);
+            i = q;
+            if (i + 1 < n && data[i + 1] == '"') {
+                fields[count] += '"';
                 ++i;
-            } else if (c == '"') {
-                quoted = false;
             } else {
-                field += c;
+                quoted = false;
             }
             continue;
         }
+        size_t run = i;  // plain characters are appended as one run
+        while (run < n && data[run] != delimiter && data[run] != '"' && data[run] != '\n' &&
+               data[run] != '\r')
+            ++run;
+        if (run > i) {
+            fields[count].append(data.data() + i, run - i);
+            any = true;
+            i = run;
+            if (i == n) break;
+        }
+        const char c = data[i];
         if (c == '"') {
             quoted = true;
             any = true;
         } else if (c == delimiter) {
-            fields.push_back(std::move(field));
-            field.clear();
+            next_field();
             any = true;
-        } else if (c == '\n' || c == '\r') {
-            if (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n') ++i;
-            if (any || !field.empty()) {
-                fields.push_back(std::move(field));
-                records.push_back(std::move(fields));
-            }
-            fields.clear();
-            field.clear();
-            any = false;
-        } else {
-            field += c;
-            any = true;
+        } else {  // end of line
+            if (c == '\r' && i + 1 < n && data[i + 1] == '\n') ++i;
+            end_record();
         }
     }
     if (quoted)
         return Bad("Stream_ClosingQuoteMissing",
                    "a quoted CSV field is not closed before the end of the data");
-    if (any || !field.empty()) {
-        fields.push_back(std::move(field));
-        records.push_back(std::move(fields));
-    }
-    return records;
+    end_record();
+    return Ok();
 }
 
 // A JSON value for a column: numbers and booleans directly, strings parsed as the type, the rest as JSON
@@ -241,18 +255,21 @@ Result<std::vector<Value>> ParseIngestData(std::string_view data, const std::str
     ADXFLOW_ASSIGN_OR_RETURN(std::vector<Source> plan, Plan(mapping, kind, schema));
     std::vector<Value> rows;
     if (kind == "csv") {
-        ADXFLOW_ASSIGN_OR_RETURN(auto records, CsvRecords(data, DelimiterOf(format)));
-        if (ignore_first_record && !records.empty()) records.erase(records.begin());
-        for (const auto& record : records)
-            for (size_t c = 0; c < schema.size(); ++c) {
-                const Source& s = plan[c];
-                if (s.constant)
-                    rows.push_back(CellFromText(schema[c].type, *s.constant));
-                else if (s.ordinal && *s.ordinal < record.size())
-                    rows.push_back(CellFromText(schema[c].type, record[*s.ordinal]));
-                else
-                    rows.emplace_back();
-            }
+        rows.reserve(static_cast<size_t>(std::count(data.begin(), data.end(), '\n') + 1) * schema.size());
+        bool skip = ignore_first_record;
+        ADXFLOW_TRY(ForEachCsvRecord(
+            data, DelimiterOf(format), [&](const std::vector<std::string>& record, size_t fields) {
+                if (std::exchange(skip, false)) return;
+                for (size_t c = 0; c < schema.size(); ++c) {
+                    const Source& s = plan[c];
+                    if (s.constant)
+                        rows.push_back(CellFromText(schema[c].type, *s.constant));
+                    else if (s.ordinal && *s.ordinal < fields)
+                        rows.push_back(CellFromText(schema[c].type, record[*s.ordinal]));
+                    else
+                        rows.emplace_back();
+                }
+            }));
         return rows;
     }
     auto add = [&](const Json& record) {
