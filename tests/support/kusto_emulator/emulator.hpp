@@ -100,6 +100,8 @@ class Emulator : private IngestionTarget {
     std::optional<IngestionOutcome> Precheck(const IngestionMessage& message) override;
     IngestionOutcome Commit(const IngestionMessage& message, std::string_view data) override;
     void RecordFailure(IngestionFailureRecord record) override;
+    // .set / .append / .set-or-append / .set-or-replace T [with (tags=...)] <| query (management.cpp).
+    api::Response SetOrAppend(const api::Request& request, const std::string& db, const std::string& csl);
     Status Load();
     static StoredTable Stored(const std::string& db, const Table& table, bool with_extents);
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "connectors/common/http/compression.hpp"
+#include "connectors/common/kusto/response.hpp"
 #include "connectors/common/kusto/writer.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
@@ -26,6 +27,152 @@ namespace adxflow::kusto_emulator {
 using namespace detail;
 using kusto::KustoError;
 
+namespace {
+
+// ".set-or-append " and the like at the start of a command (lower case), or "".
+std::string SetOrAppendVerb(const std::string& lower) {
+    for (const char* verb : {".set-or-append ", ".set-or-replace ", ".append ", ".set "})
+        if (lower.rfind(verb, 0) == 0) return verb;
+    return {};
+}
+
+// The tags of `with (tags='["drop-by:x", ...]')` (other properties are ignored).
+std::vector<std::string> WithTags(const std::string& props) {
+    std::vector<std::string> tags;
+    if (auto t = ToLower(props).find("tags"); t != std::string::npos) {
+        auto open = props.find('[', t), close = props.find(']', t);
+        if (open != std::string::npos && close != std::string::npos) {
+            auto parsed = Json::parse(props.substr(open, close - open + 1), nullptr, false);
+            if (parsed.is_array())
+                for (const auto& tag : parsed)
+                    if (tag.is_string()) tags.push_back(tag.get<std::string>());
+        }
+    }
+    return tags;
+}
+
+// The primary table of a v1 body, rows flattened.
+class FirstTable : public kusto::ResponseHandler {
+  public:
+    Status OnTableStart(const kusto::TableInfo& t) override {
+        if (++tables_ == 1) schema = t.schema;
+        return Ok();
+    }
+    Status OnRows(const kusto::TableInfo&, const RowBatch& batch) override {
+        if (tables_ == 1)
+            for (size_t r = 0; r < batch.rows(); ++r)
+                cells.insert(cells.end(), batch.Row(r), batch.Row(r) + batch.width());
+        return Ok();
+    }
+    Status OnTableEnd(const kusto::TableInfo&, const std::vector<KustoError>& e) override {
+        errors.insert(errors.end(), e.begin(), e.end());
+        return Ok();
+    }
+    void OnCompletion(bool has_errors, bool, const std::vector<KustoError>& e) override {
+        failed = failed || has_errors;
+        errors.insert(errors.end(), e.begin(), e.end());
+    }
+    Schema schema;
+    std::vector<Value> cells;
+    std::vector<KustoError> errors;
+    bool failed = false;
+
+  private:
+    int tables_ = 0;
+};
+
+}  // namespace
+
+// .set / .append / .set-or-append / .set-or-replace T [with (tags='[...]')] <| query: the query runs through
+// the emulator's own v1 query path (so it understands what queries understand), and its result becomes one
+// new extent; columns are matched by position, as the service does.
+api::Response Emulator::SetOrAppend(const api::Request& request, const std::string& db_name,
+                                    const std::string& csl) {
+    const std::string lower = ToLower(csl);
+    const std::string verb = Trim(SetOrAppendVerb(lower));
+    const size_t arrow = csl.find("<|");
+    if (arrow == std::string::npos) return BadRequest("'" + verb + "' needs '<| query'");
+    std::string name = Trim(csl.substr(verb.size(), arrow - verb.size()));
+    if (ToLower(name).rfind("async ", 0) == 0)
+        return BadRequest("'" + verb + " async' is not supported by this emulator (drop 'async')");
+    std::vector<std::string> tags;
+    if (auto with = ToLower(name).find(" with"); with != std::string::npos) {
+        tags = WithTags(name.substr(with));
+        name = Trim(name.substr(0, with));
+    }
+    if (name.empty()) return BadRequest("'" + verb + "' needs a table name");
+
+    api::Request query;
+    query.method = "POST";
+    query.path = "/v1/rest/query";
+    query.headers = request.headers;
+    query.body = Json{{"db", db_name},
+                      {"csl", Trim(csl.substr(arrow + 2))},
+                      {"properties", {{"Options", {{"notruncation", true}}}}}}
+                     .dump();
+    api::Response result = Query(query, false);
+    if (result.status != 200) return result;
+    if (result.stream)  // a streamed result is collected: it becomes one extent anyway
+        while (result.stream(result.body)) {
+        }
+    FirstTable table;
+    if (auto parsed = kusto::ParseV1(result.body, table); !parsed.ok())
+        return BadRequest(parsed.error().message);
+    if (table.failed || !table.errors.empty())
+        return ErrorResponse(400, table.errors.empty() ? "General_BadRequest" : table.errors[0].code,
+                             "Kusto.Data.Exceptions.KustoBadRequestException",
+                             table.errors.empty() ? "the query failed" : table.errors[0].message);
+
+    std::lock_guard g(mu_);
+    auto db = databases_.find(db_name);
+    if (db == databases_.end()) return EntityNotFound("Database '" + db_name + "' was not found");
+    auto it = db->second.tables.find(name);
+    const bool exists = it != db->second.tables.end();
+    if (verb == ".append" && !exists) return EntityNotFound("Table '" + name + "' was not found");
+    if (verb == ".set" && exists)
+        return ErrorResponse(400, "BadRequest_EntityAlreadyExists",
+                             "Kusto.Data.Exceptions.EntityAlreadyExistsException",
+                             "Table '" + name + "' already exists (use .append or .set-or-append)");
+    if (!exists) {
+        Table fresh;
+        fresh.name = name;
+        fresh.schema = table.schema;
+        it = db->second.tables.emplace(name, std::move(fresh)).first;
+    }
+    Table& t = it->second;
+    const size_t width = t.schema.size();
+    if (table.schema.size() != width)
+        return BadRequest("the query returns " + std::to_string(table.schema.size()) + " columns, table '" +
+                          name + "' has " + std::to_string(width));
+    // By position; a cell of another type is converted through its text, as ingestion would read it.
+    for (size_t i = 0; i < table.cells.size(); ++i) {
+        const size_t c = i % width;
+        if (table.schema[c].type != t.schema[c].type && !IsNull(table.cells[i]))
+            table.cells[i] = CellFromText(t.schema[c].type, ValueToText(table.cells[i]));
+    }
+    if (verb == ".set-or-replace") t.extents.clear();
+    if (auto saved = PersistTable(db_name, t, !exists || verb == ".set-or-replace"); !saved.ok())
+        return BadRequest(saved.error().message);
+    const int64_t rows = width ? static_cast<int64_t>(table.cells.size() / width) : 0;
+    int64_t size = 0;
+    for (const auto& cell : table.cells) size += static_cast<int64_t>(ValueToText(cell).size());
+    std::string extent_id;
+    if (rows > 0)
+        if (auto added = AddExtent(db_name, t, std::move(table.cells), std::move(tags), &extent_id);
+            !added.ok())
+            return BadRequest(added.error().message);
+    std::vector<Value> out;
+    if (rows > 0)
+        out = {Value{extent_id}, Value{size}, Value{size}, Value{size}, Value{int64_t{0}}, Value{rows}};
+    return V1Response({{"ExtentId", ColumnType::kGuid},
+                       {"OriginalSize", ColumnType::kLong},
+                       {"ExtentSize", ColumnType::kLong},
+                       {"ColumnSize", ColumnType::kLong},
+                       {"IndexSize", ColumnType::kLong},
+                       {"RowCount", ColumnType::kLong}},
+                      std::move(out));
+}
+
 api::Response Emulator::Management(const api::Request& request) {
     auto body = ReadBody(request);
     if (!body.ok()) return BadRequest(body.error().message);
@@ -34,12 +181,14 @@ api::Response Emulator::Management(const api::Request& request) {
     // The role a command needs, as ADX assigns them: reading metadata is a viewer's, ingesting an
     // ingestor's, changing tables an admin's.
     // The queued-ingestion resources only need a valid token (the data's database is checked later).
-    const Role needed = lower.rfind(".show", 0) == 0     ? Role::kViewer
-                        : lower.rfind(".ingest", 0) == 0 ? Role::kIngestor
-                        : lower.rfind(".get ", 0) == 0   ? Role::kNone
-                                                         : Role::kAdmin;
+    const bool set_or_append = !SetOrAppendVerb(lower).empty();
+    const Role needed = lower.rfind(".show", 0) == 0                      ? Role::kViewer
+                        : lower.rfind(".ingest", 0) == 0 || set_or_append ? Role::kIngestor
+                        : lower.rfind(".get ", 0) == 0                    ? Role::kNone
+                                                                          : Role::kAdmin;
     if (auto denied = auth_.Authorize(request, body->db, needed)) return std::move(*denied);
     if (auto queued = QueuedManagement(request, body->db, csl)) return std::move(*queued);
+    if (set_or_append) return SetOrAppend(request, body->db, csl);
 
     if (lower == ".show version") {
         return V1Response({{"BuildVersion", ColumnType::kString},
@@ -352,16 +501,7 @@ api::Response Emulator::Management(const api::Request& request) {
         std::vector<std::string> tags;
         if (auto with = ToLower(name).find(" with"); with != std::string::npos) {
             // with (tags='["drop-by:x"]'): the extent's tags
-            const std::string props = name.substr(with);
-            if (auto t = ToLower(props).find("tags"); t != std::string::npos) {
-                auto open = props.find('[', t), close = props.find(']', t);
-                if (open != std::string::npos && close != std::string::npos) {
-                    auto parsed = Json::parse(props.substr(open, close - open + 1), nullptr, false);
-                    if (parsed.is_array())
-                        for (const auto& tag : parsed)
-                            if (tag.is_string()) tags.push_back(tag.get<std::string>());
-                }
-            }
+            tags = WithTags(name.substr(with));
             name = Trim(name.substr(0, with));
         }
         auto it = tables.find(name);

@@ -135,5 +135,45 @@ TEST_F(StreamingIngestTest, LimitsAndBadInput) {
     EXPECT_TRUE(Rows().empty());
 }
 
+// .set-or-append and its siblings: a query's result becomes one extent, columns matched by position.
+TEST_F(StreamingIngestTest, SetOrAppendFromAQuery) {
+    ASSERT_EQ(Mgmt(".ingest inline into table Events <| 1,a,,\n2,b,,\n3,c,,").status, 200);
+    auto created = Mgmt(".set-or-append Copy <| Events | where id >= 2 | project id, name");
+    ASSERT_EQ(created.status, 200) << created.body;
+    Collect c;
+    ASSERT_TRUE(kusto::ParseV1(created.body, c).ok());
+    ASSERT_EQ(c.Primary()->rows.size(), 1u);
+    EXPECT_EQ(std::get<int64_t>(c.Primary()->rows[0][5]), 2);  // RowCount
+    auto appended =
+        Mgmt(".append Copy with (tags='[\"drop-by:again\"]') <| Events | where id == 1 | project id, name");
+    ASSERT_EQ(appended.status, 200) << appended.body;
+    auto query = [&](const std::string& csl) {
+        api::Request r;
+        r.method = "POST";
+        r.path = "/v1/rest/query";
+        r.body = Json{{"db", "Sales"}, {"csl", csl}}.dump();
+        Collect rows;
+        EXPECT_TRUE(kusto::ParseV1(emulator_->Handle(r).body, rows).ok());
+        return rows.Primary() ? rows.Primary()->rows : std::vector<std::vector<Value>>{};
+    };
+    auto rows = query("Copy | sort by id asc");
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(std::get<std::string>(rows[0][1]), "a");
+    auto extents = Mgmt(".show table Copy extents where tags has \"drop-by:again\"");
+    Collect e;
+    ASSERT_TRUE(kusto::ParseV1(extents.body, e).ok());
+    EXPECT_EQ(e.Primary()->rows.size(), 1u);
+    // .set refuses an existing table, .append a missing one; a different column count is refused.
+    EXPECT_EQ(Mgmt(".set Copy <| Events | project id, name").status, 400);
+    EXPECT_EQ(Mgmt(".append Missing <| Events | project id, name").status, 400);
+    EXPECT_EQ(Mgmt(".append Copy <| Events").status, 400);
+    // .set-or-replace keeps only the new extent; a type difference is converted by position (long -> string).
+    ASSERT_EQ(Mgmt(".set-or-replace Copy <| Events | where id == 3 | project id, name").status, 200);
+    EXPECT_EQ(query("Copy").size(), 1u);
+    ASSERT_EQ(Mgmt(".set-or-append Names <| Events | project name, id | take 1").status, 200);
+    ASSERT_EQ(Mgmt(".append Copy <| Names").status, 200);
+    EXPECT_EQ(query("Copy").size(), 2u);
+}
+
 }  // namespace
 }  // namespace adxflow::kusto_emulator
