@@ -47,6 +47,9 @@ const std::vector<OptionSpec>& OptionTable() {
         {"adx_ingest_endpoint", OptionType::kString, "", "",
          "Ingestion endpoint for ADX sinks. Default: the cluster URL with 'ingest-' prefixed to the host, or "
          "the cluster URL itself for IP addresses and localhost (as the Kusto SDKs do)."},
+        {"adx_ingest_confirm_timeout_secs", OptionType::kInt, "300", "seconds",
+         "How long an ADX sink waits for the service to confirm each queued ingestion before the activity "
+         "fails with IngestionUnconfirmed (a rerun never duplicates what was ingested meanwhile)."},
     };
     return table;
 }
@@ -138,6 +141,10 @@ Status SetOption(Settings& s, std::string_view name, const Json& value, std::str
     if (name == "azure_imds_endpoint") return want_string(s.azure_imds_endpoint);
     if (name == "azure_ca_file") return want_string(s.azure_ca_file);
     if (name == "adx_ingest_endpoint") return want_string(s.adx_ingest_endpoint);
+    if (name == "adx_ingest_confirm_timeout_secs") {
+        ADXFLOW_TRY(want_int(s.adx_ingest_confirm_timeout_secs));
+        return s.adx_ingest_confirm_timeout_secs >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
+    }
     if (name == "log_level") {
         ADXFLOW_TRY(want_string(s.log_level));
         for (const char* l : {"trace", "debug", "info", "warn", "error", "off"})

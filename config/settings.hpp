@@ -43,6 +43,7 @@ struct Settings {
     std::string azure_imds_endpoint;
     std::string azure_ca_file;
     std::string adx_ingest_endpoint;
+    int adx_ingest_confirm_timeout_secs = 300;
 
     std::string ListenHost() const;
     int ListenPort() const;

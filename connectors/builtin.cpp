@@ -18,6 +18,7 @@ void RegisterBuiltinConnectors(ConnectorRegistry& registry, const AzureSettings&
     env.identity.imds_endpoint = azure.imds_endpoint;
     env.identity = identity::WithEnvironmentDefaults(env.identity);
     env.ingest_endpoint = azure.adx_ingest_endpoint;
+    env.ingest_confirm_timeout = std::chrono::seconds(azure.adx_ingest_confirm_timeout_secs);
     for (const std::string* url :
          {&env.identity.authority_host, &env.identity.imds_endpoint, &env.identity.identity_endpoint})
         if (url->rfind("http://", 0) == 0)

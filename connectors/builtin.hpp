@@ -15,6 +15,7 @@ struct AzureSettings {
     std::string imds_endpoint;
     std::string ca_file;
     std::string adx_ingest_endpoint;
+    int adx_ingest_confirm_timeout_secs = 300;
 };
 
 void RegisterBuiltinConnectors(ConnectorRegistry& registry, const AzureSettings& azure = {});

@@ -44,7 +44,7 @@ struct SinkStats {
 };
 
 class Source {
-public:
+  public:
     virtual ~Source() = default;
     // Opens the source and reports its schema: column names, and types where the store knows them.
     virtual Result<Schema> Open(const OpContext& ctx) = 0;
@@ -63,7 +63,7 @@ struct ChunkKey {
 };
 
 class Sink {
-public:
+  public:
     virtual ~Sink() = default;
     // Prepares to receive rows of `schema`. `checkpoint` is null for a fresh start, or the last value this
     // sink returned from CommitChunk in an earlier attempt: the sink resumes right after that chunk and
@@ -73,6 +73,14 @@ public:
     // Makes every row written since the previous commit durable, once per key, and returns the checkpoint
     // to persist. A sink that cannot resume returns null; the engine then restarts it from scratch.
     virtual Result<Json> CommitChunk(const ChunkKey& key, const OpContext& ctx) = 0;
+    // Two-phase publish, for sinks whose publication must not be repeated with different content (ADX
+    // queued ingestion). Called once every row is committed, before Finish; a non-null result is persisted
+    // as the checkpoint with the source marked done, so that an attempt resumed after a crash skips the
+    // source altogether, calls Open with that checkpoint and goes straight to Finish. Default: nothing.
+    virtual Result<Json> PrepareFinish(const OpContext& ctx) {
+        (void)ctx;
+        return Json(nullptr);
+    }
     // Publishes the output (for files: the rename that makes them visible). Called after the last commit.
     virtual Status Finish(const OpContext& ctx) = 0;
     // Drops uncommitted work; committed chunks stay in place for a resume. Must not throw.
@@ -92,14 +100,15 @@ struct EndpointSpec {
     std::string linked_service_type;
     Json linked_service = Json::object();  // the linked service's typeProperties
     std::string dataset_type;
-    Json dataset = Json::object();  // the dataset's typeProperties
-    Schema dataset_schema;          // from the dataset's "schema"/"structure", when given
-    Json settings = Json::object(); // the Copy activity's source or sink object (type, storeSettings, ...)
+    Json dataset = Json::object();   // the dataset's typeProperties
+    Schema dataset_schema;           // from the dataset's "schema"/"structure", when given
+    Json settings = Json::object();  // the Copy activity's source or sink object (type, storeSettings, ...)
     std::string run_id;
     std::string activity_name;
 };
 
-using SourceFactory = std::function<Result<std::unique_ptr<Source>>(const EndpointSpec&, const ConnectorEnv&)>;
+using SourceFactory =
+    std::function<Result<std::unique_ptr<Source>>(const EndpointSpec&, const ConnectorEnv&)>;
 using SinkFactory = std::function<Result<std::unique_ptr<Sink>>(const EndpointSpec&, const ConnectorEnv&)>;
 
 // One store (files, ADX, blob, PostgreSQL), keyed by its linked-service type(s).
@@ -111,12 +120,25 @@ struct ConnectorDescriptor {
     std::vector<std::string> sink_types;            // "DelimitedTextSink", "JsonSink"
     SourceFactory make_source;                      // null when the store cannot be read
     SinkFactory make_sink;                          // null when the store cannot be written
+    // Activities the connector runs itself (e.g. "AzureDataExplorerCommand"): given the resolved linked
+    // service the activity names in linkedServiceName and its evaluated typeProperties, returns the activity
+    // output.
+    std::vector<std::string> activity_types;
+    std::function<Result<Json>(const EndpointSpec& linked_service, const Json& type_properties,
+                               const OpContext& ctx)>
+        run_activity;
+
+    bool KnowsLinkedService(std::string_view type) const {
+        for (const auto& t : linked_service_types)
+            if (IEquals(t, type)) return true;
+        return false;
+    }
 };
 
 // Connectors known to this daemon. Filled once at start-up by RegisterBuiltinConnectors(); read-only after.
 // Type names compare case-insensitively, as ADF's discriminators do.
 class ConnectorRegistry {
-public:
+  public:
     void Register(ConnectorDescriptor descriptor);
     const ConnectorDescriptor* ForLinkedService(std::string_view type) const;
     bool KnowsLinkedServiceType(std::string_view type) const { return ForLinkedService(type) != nullptr; }
@@ -125,7 +147,7 @@ public:
     bool KnowsSinkType(std::string_view type) const;
     const std::vector<ConnectorDescriptor>& all() const { return connectors_; }
 
-private:
+  private:
     std::vector<ConnectorDescriptor> connectors_;
 };
 

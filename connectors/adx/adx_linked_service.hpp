@@ -38,6 +38,7 @@ struct AdxLinkedService {
 struct AdxEnvironment {
     identity::IdentityEndpoints identity;
     std::string ingest_endpoint;  // overrides the ingestion endpoint derived from the cluster URL
+    std::chrono::seconds ingest_confirm_timeout{300};
 };
 
 Result<AdxLinkedService> ParseAdxLinkedService(const Json& type_properties);

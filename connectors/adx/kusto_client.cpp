@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "connectors/adx/ingest_resources.hpp"
 #include "core/ids.hpp"
 
 namespace adxflow::adx {
@@ -17,7 +18,8 @@ std::string TrimSlash(std::string s) {
 
 }  // namespace
 
-AdxServices::AdxServices(http::HttpClientOptions options) : http_(std::move(options)) {}
+AdxServices::AdxServices(http::HttpClientOptions options)
+    : ingest_resources_(std::make_shared<IngestResourceCache>()), http_(std::move(options)) {}
 
 Result<std::string> AdxServices::Audience(const std::string& cluster_url, const CancellationToken* cancel) {
     {

@@ -27,8 +27,14 @@ class AdxServices {
     // The audience for `cluster_url`, from GET /v1/rest/auth/metadata (KustoServiceResourceId); the
     // cluster URL itself when the endpoint does not answer it (older clusters).
     Result<std::string> Audience(const std::string& cluster_url, const CancellationToken* cancel);
+    // Per ingestion endpoint: staging containers, queues, status table, identity token
+    // (ingest_resources.hpp).
+    class IngestResourceCache& ingest_resources() {
+        return *ingest_resources_;
+    }
 
   private:
+    std::shared_ptr<class IngestResourceCache> ingest_resources_;
     http::HttpClient http_;
     identity::TokenCache tokens_;
     std::mutex mu_;

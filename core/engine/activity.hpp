@@ -29,21 +29,21 @@ struct ActivityTask {
     std::string activity_name;
     std::string activity_type;
     int attempt = 0;
-    Json definition;          // the activity's JSON from the pipeline
-    expr::EvalContext eval;   // snapshot of what expressions may see (pipeline(), activity(), variables)
-    Json checkpoint;          // the last persisted checkpoint of this activity (null on a fresh start)
-    OpContext op;             // cancellation (user cancel, timeout, shutdown) and clock
+    Json definition;         // the activity's JSON from the pipeline
+    expr::EvalContext eval;  // snapshot of what expressions may see (pipeline(), activity(), variables)
+    Json checkpoint;         // the last persisted checkpoint of this activity (null on a fresh start)
+    OpContext op;            // cancellation (user cancel, timeout, shutdown) and clock
     std::function<Status(const Json&)> save_checkpoint;  // persists a checkpoint before the next chunk
     const ExecutionServices* services = nullptr;
 };
 
 struct ActivityResult {
-    Json input = nullptr;       // evaluated typeProperties, for the activity-run record
+    Json input = nullptr;  // evaluated typeProperties, for the activity-run record
     Result<Json> output = Json::object();
 };
 
 class ActivityExecutor {
-public:
+  public:
     virtual ~ActivityExecutor() = default;
     virtual ActivityResult Execute(ActivityTask& task) = 0;
 };
@@ -56,7 +56,16 @@ std::map<std::string, std::unique_ptr<ActivityExecutor>> BuiltinExecutors();
 Result<Json> EvaluateTypeProperties(const ActivityTask& task);
 // Resolves a DatasetReference ({referenceName, parameters}) into a connector endpoint: dataset and linked
 // service loaded, their parameters bound, their expressions evaluated. `settings` is the Copy source/sink.
-Result<EndpointSpec> ResolveEndpoint(const ActivityTask& task, const Json& dataset_reference, const Json& settings,
-                                     std::string_view path);
+Result<EndpointSpec> ResolveEndpoint(const ActivityTask& task, const Json& dataset_reference,
+                                     const Json& settings, std::string_view path);
+
+// Resolves a LinkedServiceReference ({referenceName, parameters}) with `ctx` (the activity's or a dataset's
+// expression context) into `spec`: parameters bound, expressions evaluated, Key Vault and credential
+// references inlined.
+Status ResolveLinkedService(const ActivityTask& task, const Json& reference, const expr::EvalContext& ctx,
+                            EndpointSpec& spec);
+
+// Executors for the activity types connectors own (ConnectorDescriptor::activity_types).
+std::unique_ptr<ActivityExecutor> MakeConnectorActivityExecutor(const ConnectorDescriptor& connector);
 
 }  // namespace adxflow::engine

@@ -136,6 +136,9 @@ Engine::Engine(EngineOptions options, Clock& clock, RunRepository& runs, Definit
     services_.clock = &clock_;
     services_.default_chunk_rows = options_.default_chunk_rows;
     executors_ = BuiltinExecutors();
+    for (const auto& connector : connectors.all())
+        for (const auto& type : connector.activity_types)
+            if (connector.run_activity) executors_[ToLower(type)] = MakeConnectorActivityExecutor(connector);
 }
 
 Engine::~Engine() {

@@ -85,6 +85,39 @@ Result<Json> EvaluateTypeProperties(const ActivityTask& task) {
     return r;
 }
 
+Status ResolveLinkedService(const ActivityTask& task, const Json& reference, const expr::EvalContext& ctx,
+                            EndpointSpec& spec) {
+    auto invalid = [&](std::string msg) {
+        return MakeError(ErrorKind::kInvalidInput, "activity.resolve", "linkedServiceName: " + msg,
+                         "InvalidReference", task.activity_name);
+    };
+    if (!reference.is_object()) return invalid("expected a LinkedServiceReference object");
+    const Json* ls_name_raw = FindMember(reference, "referenceName");
+    if (!ls_name_raw) return invalid("referenceName is missing");
+    ADXFLOW_ASSIGN_OR_RETURN(Json ls_name, expr::Evaluate(*ls_name_raw, ctx));
+    if (!ls_name.is_string()) return invalid("referenceName must be a string");
+    Json ls_given = Json::object();
+    if (const Json* p = FindMember(reference, "parameters")) {
+        ADXFLOW_ASSIGN_OR_RETURN(ls_given, expr::EvaluateTree(*p, ctx));
+    }
+    ADXFLOW_ASSIGN_OR_RETURN(Json linked_service,
+                             task.services->definitions->GetLinkedService(ls_name.get<std::string>()));
+    ADXFLOW_ASSIGN_OR_RETURN(Json ls_params,
+                             BindReferenceParameters(linked_service, ls_given,
+                                                     "linked service '" + ls_name.get<std::string>() + "'"));
+    expr::EvalContext ls_ctx = task.eval;
+    ls_ctx.linked_service = ls_params;
+    if (const Json* t = FindMember(linked_service, "type"); t && t->is_string())
+        spec.linked_service_type = t->get<std::string>();
+    if (const Json* tp = FindMember(linked_service, "typeProperties")) {
+        ADXFLOW_ASSIGN_OR_RETURN(spec.linked_service, expr::EvaluateTree(*tp, ls_ctx));
+        ADXFLOW_TRY(InlineReferences(spec.linked_service, *task.services->definitions, 0));
+    }
+    if (spec.run_id.empty()) spec.run_id = task.run_id;
+    if (spec.activity_name.empty()) spec.activity_name = task.activity_name;
+    return Ok();
+}
+
 Result<EndpointSpec> ResolveEndpoint(const ActivityTask& task, const Json& reference, const Json& settings,
                                      std::string_view path) {
     auto invalid = [&](std::string msg) {
@@ -125,28 +158,7 @@ Result<EndpointSpec> ResolveEndpoint(const ActivityTask& task, const Json& refer
     const Json* ls_ref = FindMember(dataset, "linkedServiceName");
     if (!ls_ref || !ls_ref->is_object())
         return invalid("dataset '" + dataset_name + "' has no linkedServiceName");
-    const Json* ls_name_raw = FindMember(*ls_ref, "referenceName");
-    if (!ls_name_raw) return invalid("dataset '" + dataset_name + "' linkedServiceName has no referenceName");
-    ADXFLOW_ASSIGN_OR_RETURN(Json ls_name, expr::Evaluate(*ls_name_raw, dataset_ctx));
-    if (!ls_name.is_string()) return invalid("linked service referenceName must be a string");
-    Json ls_given = Json::object();
-    if (const Json* p = FindMember(*ls_ref, "parameters")) {
-        ADXFLOW_ASSIGN_OR_RETURN(ls_given, expr::EvaluateTree(*p, dataset_ctx));
-    }
-
-    ADXFLOW_ASSIGN_OR_RETURN(Json linked_service,
-                             task.services->definitions->GetLinkedService(ls_name.get<std::string>()));
-    ADXFLOW_ASSIGN_OR_RETURN(Json ls_params,
-                             BindReferenceParameters(linked_service, ls_given,
-                                                     "linked service '" + ls_name.get<std::string>() + "'"));
-    expr::EvalContext ls_ctx = task.eval;
-    ls_ctx.linked_service = ls_params;
-    if (const Json* t = FindMember(linked_service, "type"); t && t->is_string())
-        spec.linked_service_type = t->get<std::string>();
-    if (const Json* tp = FindMember(linked_service, "typeProperties")) {
-        ADXFLOW_ASSIGN_OR_RETURN(spec.linked_service, expr::EvaluateTree(*tp, ls_ctx));
-        ADXFLOW_TRY(InlineReferences(spec.linked_service, *task.services->definitions, 0));
-    }
+    ADXFLOW_TRY(ResolveLinkedService(task, *ls_ref, dataset_ctx, spec));
     return spec;
 }
 

@@ -70,6 +70,7 @@ Status Daemon::Start() {
     azure.imds_endpoint = settings_.azure_imds_endpoint;
     azure.ca_file = settings_.azure_ca_file;
     azure.adx_ingest_endpoint = settings_.adx_ingest_endpoint;
+    azure.adx_ingest_confirm_timeout_secs = settings_.adx_ingest_confirm_timeout_secs;
     RegisterBuiltinConnectors(p.connectors, azure);
     p.definitions = std::make_unique<StoreDefinitions>(*p.store, *p.secrets);
 

@@ -1,0 +1,541 @@
+#include "connectors/adx/adx_sink.hpp"
+
+#include <libdeflate.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cmath>
+#include <thread>
+
+#include "connectors/common/azure/account.hpp"
+#include "connectors/common/azure/blob_client.hpp"
+#include "connectors/common/azure/encoding.hpp"
+#include "connectors/common/azure/queue_client.hpp"
+#include "connectors/common/azure/table_client.hpp"
+#include "core/ids.hpp"
+#include "core/retry.hpp"
+
+namespace adxflow::adx {
+
+namespace {
+
+Error Invalid(const std::string& path, const std::string& message) {
+    return MakeError(ErrorKind::kInvalidInput, "adx.sink", path + ": " + message, "InvalidSinkSettings",
+                     path);
+}
+
+std::string WithoutQuery(const std::string& url) {
+    return url.substr(0, url.find('?'));
+}
+
+std::string QueryOf(const std::string& url) {
+    const auto q = url.find('?');
+    return q == std::string::npos ? std::string() : url.substr(q + 1);
+}
+
+// One table of a v1 answer, as text.
+class Rows final : public kusto::ResponseHandler {
+  public:
+    Status OnTableStart(const kusto::TableInfo& table) override {
+        if (table.id == 0) schema = table.schema;
+        return Ok();
+    }
+    Status OnRows(const kusto::TableInfo& table, const RowBatch& batch) override {
+        if (table.id != 0) return Ok();
+        for (size_t r = 0; r < batch.rows(); ++r) {
+            std::vector<std::string> row;
+            for (size_t c = 0; c < batch.width(); ++c) row.push_back(ValueToText(batch.Row(r)[c]));
+            rows.push_back(std::move(row));
+        }
+        return Ok();
+    }
+    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
+        return Ok();
+    }
+    int Column(std::string_view name) const {
+        for (size_t i = 0; i < schema.size(); ++i)
+            if (IEquals(schema[i].name, name)) return static_cast<int>(i);
+        return -1;
+    }
+    Schema schema;
+    std::vector<std::vector<std::string>> rows;
+};
+
+// RFC 4180: quote when the text holds a comma, a quote or a line break (ADX reads CSV that way).
+void AppendCsvText(std::string& out, std::string_view text) {
+    bool quote = false;
+    for (char c : text) {
+        if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+            quote = true;
+            break;
+        }
+    }
+    if (!quote) {
+        out.append(text);
+        return;
+    }
+    out += '"';
+    for (size_t at = 0;;) {
+        const size_t next = text.find('"', at);
+        out.append(text.substr(at, next == std::string_view::npos ? std::string_view::npos : next + 1 - at));
+        if (next == std::string_view::npos) break;
+        out += '"';
+        at = next + 1;
+    }
+    out += '"';
+}
+
+void AppendCsvValue(std::string& out, const Value& v) {
+    switch (v.index()) {
+        case 0:
+            return;  // null: an empty field, which ADX reads as null for every non-string type
+        case 1:
+            out += std::get<bool>(v) ? "true" : "false";
+            return;
+        case 2: {
+            char buf[24];
+            auto r = std::to_chars(buf, buf + sizeof buf, std::get<int64_t>(v));
+            out.append(buf, r.ptr);
+            return;
+        }
+        case 3: {
+            const double d = std::get<double>(v);
+            if (std::isnan(d))
+                out += "NaN";
+            else if (std::isinf(d))
+                out += d > 0 ? "Infinity" : "-Infinity";
+            else {
+                char buf[32];
+                auto r = std::to_chars(buf, buf + sizeof buf, d);
+                out.append(buf, r.ptr);
+            }
+            return;
+        }
+        default:
+            AppendCsvText(out, std::get<std::string>(v));
+            return;
+    }
+}
+
+Result<std::string> Gzip(const std::string& raw) {
+    libdeflate_compressor* c = libdeflate_alloc_compressor(1);  // level 1: upload-bound, not size-bound
+    if (!c) return MakeError(ErrorKind::kInternal, "adx.sink", "libdeflate_alloc_compressor failed");
+    std::string out(libdeflate_gzip_compress_bound(c, raw.size()), '\0');
+    const size_t n = libdeflate_gzip_compress(c, raw.data(), raw.size(), out.data(), out.size());
+    libdeflate_free_compressor(c);
+    if (n == 0) return MakeError(ErrorKind::kInternal, "adx.sink", "gzip compression failed");
+    out.resize(n);
+    return out;
+}
+
+std::string JsonList(const std::vector<std::string>& items) {
+    return Json(items).dump();
+}
+
+}  // namespace
+
+Result<AdxSinkSettings> ParseSinkSettings(const Json& sink, const Json& dataset) {
+    AdxSinkSettings s;
+    const Json* table = FindMember(dataset, "table");
+    if (!table || !table->is_string() || table->get_ref<const std::string&>().empty())
+        return Invalid("dataset.typeProperties.table", "is required for an ADX sink");
+    s.table = table->get<std::string>();
+    if (const Json* m = FindMember(sink, "ingestionMappingName"); m && !m->is_null()) {
+        if (!m->is_string()) return Invalid("sink.ingestionMappingName", "must be a string");
+        s.mapping_name = m->get<std::string>();
+    }
+    if (const Json* m = FindMember(sink, "ingestionMappingAsJson"); m && !m->is_null()) {
+        Json mapping = m->is_string() ? Json::parse(m->get<std::string>(), nullptr, false) : *m;
+        if (!mapping.is_array())
+            return Invalid("sink.ingestionMappingAsJson", "must be a JSON array of column mappings");
+        s.mapping_json = mapping.dump();
+    }
+    if (!s.mapping_name.empty() && !s.mapping_json.empty())
+        return Invalid("sink.ingestionMappingAsJson", "cannot be combined with ingestionMappingName");
+    if (const Json* f = FindMember(sink, "flushImmediately"); f && !f->is_null()) {
+        if (!f->is_boolean()) return Invalid("sink.flushImmediately", "must be true or false");
+        s.flush_immediately = f->get<bool>();
+    }
+    if (const Json* a = FindMember(sink, "additionalProperties"); a && !a->is_null()) {
+        Json props = a->is_string() ? Json::parse(a->get<std::string>(), nullptr, false) : *a;
+        if (!props.is_object())
+            return Invalid("sink.additionalProperties", "must be a JSON object (or its text)");
+        s.additional_properties = std::move(props);
+    }
+    return s;
+}
+
+Json AdxSink::Chunk::ToJson() const {
+    return {{"index", index}, {"container", container_url}, {"blob", blob}, {"sourceId", source_id},
+            {"rows", rows},   {"rawBytes", raw_bytes}};
+}
+
+AdxSink::Chunk AdxSink::Chunk::FromJson(const Json& j) {
+    Chunk c;
+    c.index = j.value("index", uint64_t{0});
+    c.container_url = j.value("container", "");
+    c.blob = j.value("blob", "");
+    c.source_id = j.value("sourceId", "");
+    c.rows = j.value("rows", uint64_t{0});
+    c.raw_bytes = j.value("rawBytes", uint64_t{0});
+    return c;
+}
+
+AdxSink::AdxSink(AdxSinkContext context, AdxSinkSettings settings)
+    : c_(std::move(context)), settings_(std::move(settings)) {}
+
+AdxSink::~AdxSink() {
+    Abort();
+}
+
+std::string AdxSink::Tag(uint64_t chunk) const {
+    return c_.run_id + "-" + c_.activity_name + "-" + std::to_string(chunk);
+}
+
+Status AdxSink::Open(const Schema& schema, const Json& checkpoint, const OpContext& ctx) {
+    manifest_.clear();
+    if (checkpoint.is_object() && checkpoint.contains("chunks")) {
+        // A resumed attempt after PrepareFinish: the staged chunks are published as they are.
+        for (const auto& j : checkpoint["chunks"]) manifest_.push_back(Chunk::FromJson(j));
+        spdlog::info("adx: run {} activity '{}' resumes publishing {} staged chunk(s) into {}.{}", c_.run_id,
+                     c_.activity_name, manifest_.size(), c_.database, settings_.table);
+        return Ok();
+    }
+    ADXFLOW_TRY(PrepareColumns(schema, ctx));
+    return DropEarlierAttempts(ctx);
+}
+
+// Without a mapping the CSV columns must follow the table's order: source columns are matched to table
+// columns by name (case-insensitively); table columns the source lacks stay empty; source columns the table
+// lacks are an error, since ADX would silently shift or drop them.
+Status AdxSink::PrepareColumns(const Schema& schema, const OpContext& ctx) {
+    source_of_column_.clear();
+    if (!settings_.mapping_name.empty() || !settings_.mapping_json.empty()) {
+        for (size_t i = 0; i < schema.size(); ++i) source_of_column_.push_back(static_cast<int>(i));
+        return Ok();
+    }
+    KustoRequest request;
+    request.database = c_.database;
+    request.csl = ".show table ['" + settings_.table + "'] schema as json";
+    request.client_timeout = std::chrono::seconds(60);
+    Rows rows;
+    ADXFLOW_TRY(c_.engine->Management(request, rows, &ctx.cancel));
+    const int col = rows.Column("Schema");
+    if (col < 0 || rows.rows.empty())
+        return MakeError(ErrorKind::kNotFound, "adx.sink", "table '" + settings_.table + "' has no schema",
+                         "TableNotFound");
+    Json table_schema = Json::parse(rows.rows[0][static_cast<size_t>(col)], nullptr, false);
+    const Json* ordered = table_schema.is_object() ? FindMember(table_schema, "OrderedColumns") : nullptr;
+    if (!ordered || !ordered->is_array())
+        return MakeError(ErrorKind::kTransient, "adx.sink",
+                         "'.show table schema as json' gave no OrderedColumns", "MalformedSchema");
+    std::vector<bool> used(schema.size(), false);
+    for (const auto& column : *ordered) {
+        const std::string name = column.value("Name", "");
+        int found = -1;
+        for (size_t i = 0; i < schema.size(); ++i)
+            if (!used[i] && IEquals(schema[i].name, name)) {
+                found = static_cast<int>(i);
+                used[i] = true;
+                break;
+            }
+        source_of_column_.push_back(found);
+    }
+    std::vector<std::string> extra;
+    for (size_t i = 0; i < schema.size(); ++i)
+        if (!used[i]) extra.push_back(schema[i].name);
+    if (!extra.empty()) {
+        std::string names;
+        for (const auto& n : extra) names += (names.empty() ? "" : ", ") + n;
+        return MakeError(
+            ErrorKind::kInvalidInput, "adx.sink",
+            "the source has column(s) " + names + " that table '" + settings_.table +
+                "' does not have; add them to the table, leave them out of the query, or name an "
+                "ingestion mapping",
+            "ColumnsNotInTable");
+    }
+    return Ok();
+}
+
+// A fresh start of an activity that ran before (an attempt that failed before it persisted its manifest)
+// may have left extents behind only if its ingestion began, which the manifest rule forbids; this is the
+// safety net for manifests lost with a database restore. Dropping needs admin, so it is only tried when
+// such extents exist.
+Status AdxSink::DropEarlierAttempts(const OpContext& ctx) {
+    KustoRequest request;
+    request.database = c_.database;
+    const std::string selector = ".show table ['" + settings_.table +
+                                 "'] extents where tags has 'drop-by:" + c_.run_id + "-" + c_.activity_name +
+                                 "'";
+    request.csl = selector;
+    request.client_timeout = std::chrono::seconds(60);
+    Rows rows;
+    auto shown = c_.engine->Management(request, rows, &ctx.cancel);
+    if (!shown.ok() || rows.rows.empty()) return Ok();
+    spdlog::warn("adx: run {} activity '{}': dropping {} extent(s) left by an earlier attempt", c_.run_id,
+                 c_.activity_name, rows.rows.size());
+    request.csl = ".drop extents <| " + selector;
+    Rows dropped;
+    ADXFLOW_TRY(c_.engine->Management(request, dropped, &ctx.cancel));
+    return Ok();
+}
+
+Status AdxSink::Write(const RowBatch& batch, const OpContext&) {
+    const size_t before = csv_.size();
+    for (size_t r = 0; r < batch.rows(); ++r) {
+        const Value* row = batch.Row(r);
+        for (size_t i = 0; i < source_of_column_.size(); ++i) {
+            if (i) csv_ += ',';
+            const int s = source_of_column_[i];
+            if (s >= 0 && static_cast<size_t>(s) < batch.width()) AppendCsvValue(csv_, row[s]);
+        }
+        csv_ += '\n';
+    }
+    chunk_rows_ += batch.rows();
+    stats_.rows_written += batch.rows();
+    stats_.bytes_written += csv_.size() - before;
+    return Ok();
+}
+
+Status AdxSink::WaitForUploads(size_t keep_in_flight) {
+    while (uploads_.size() > keep_in_flight) {
+        Status s = uploads_.front().get();
+        uploads_.pop_front();
+        if (!s.ok()) return s;
+    }
+    return Ok();
+}
+
+Result<Json> AdxSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
+    if (chunk_rows_ == 0) return Json(nullptr);
+    ADXFLOW_ASSIGN_OR_RETURN(IngestResources resources,
+                             c_.services->ingest_resources().Get(*c_.dm, &ctx.cancel));
+    const std::string& container_sas =
+        resources.temp_storage[next_container_++ % resources.temp_storage.size()];
+    ADXFLOW_ASSIGN_OR_RETURN(azure::ResourceUrl where,
+                             azure::ParseResourceUrl(container_sas, azure::StorageService::kBlob));
+
+    Chunk chunk;
+    chunk.index = key.chunk;
+    chunk.container_url = WithoutQuery(container_sas);
+    chunk.source_id = NewUuid();
+    chunk.blob = c_.database + "__" + settings_.table + "__" + chunk.source_id + "__chunk" +
+                 std::to_string(key.chunk) + ".csv.gz";
+    chunk.rows = chunk_rows_;
+    chunk.raw_bytes = csv_.size();
+    manifest_.push_back(chunk);
+
+    // Compression and upload run beside the source, a few chunks at a time.
+    ADXFLOW_TRY(WaitForUploads(c_.max_parallel_uploads - 1));
+    auto raw = std::make_shared<std::string>(std::move(csv_));
+    csv_.clear();
+    chunk_rows_ = 0;
+    http::HttpClient* http = &c_.services->http();
+    CancellationToken cancel = ctx.cancel;
+    uploads_.push_back(
+        std::async(std::launch::async, [raw, where, blob = chunk.blob, http, cancel]() -> Status {
+            ADXFLOW_ASSIGN_OR_RETURN(std::string gz, Gzip(*raw));
+            raw->clear();
+            raw->shrink_to_fit();
+            azure::BlobClient blobs(where.account, *http);
+            azure::CallOptions call;
+            call.timeout = std::chrono::minutes(5);
+            call.cancel = &cancel;
+            auto put =
+                WithRetries<bool>(RetryPolicy{}, cancel, SystemClock::Instance(), [&]() -> Result<bool> {
+                    ADXFLOW_TRY(blobs.PutBlob(where.container, blob, gz, "application/octet-stream", call));
+                    return true;
+                });
+            if (put.ok()) return Ok();
+            Error e = std::move(put).error();
+            e.message = "uploading staging blob " + blob + ": " + e.message;
+            return e;
+        }));
+    // Null: until the manifest is complete a crash restarts the copy (nothing has been enqueued yet).
+    return Json(nullptr);
+}
+
+Result<Json> AdxSink::PrepareFinish(const OpContext&) {
+    ADXFLOW_TRY(WaitForUploads(0));
+    Json chunks = Json::array();
+    for (const auto& c : manifest_) chunks.push_back(c.ToJson());
+    return Json{{"chunks", std::move(chunks)}};
+}
+
+Status AdxSink::Enqueue(const Chunk& chunk, const IngestResources& resources, const OpContext& ctx) {
+    // The SAS of the container as the service hands it out now (the manifest keeps none).
+    std::string sas;
+    for (const auto& url : resources.temp_storage)
+        if (WithoutQuery(url) == chunk.container_url) sas = QueryOf(url);
+    if (sas.empty() && !resources.temp_storage.empty()) sas = QueryOf(resources.temp_storage.front());
+    const std::string blob_url =
+        chunk.container_url + "/" + http::PercentEncode(chunk.blob, "/") + (sas.empty() ? "" : "?" + sas);
+
+    const std::string tag = Tag(chunk.index);
+    std::vector<std::string> tags = {"ingest-by:" + tag, "drop-by:" + c_.run_id + "-" + c_.activity_name};
+    Json props = Json::object();
+    for (auto it = settings_.additional_properties.begin(); it != settings_.additional_properties.end();
+         ++it) {
+        if (IEquals(it.key(), "tags")) {
+            Json user = it.value().is_string() ? Json::parse(it.value().get<std::string>(), nullptr, false)
+                                               : it.value();
+            if (user.is_array())
+                for (const auto& t : user)
+                    if (t.is_string()) tags.push_back(t.get<std::string>());
+            continue;
+        }
+        props[it.key()] = it.value().is_string() ? it.value() : Json(it.value().dump());
+    }
+    props["authorizationContext"] = resources.identity_token;
+    props["format"] = "csv";
+    if (!settings_.mapping_name.empty()) props["ingestionMappingReference"] = settings_.mapping_name;
+    if (!settings_.mapping_json.empty()) props["ingestionMapping"] = settings_.mapping_json;
+    if (!settings_.mapping_name.empty() || !settings_.mapping_json.empty())
+        props["ingestionMappingType"] = "Csv";
+    props["tags"] = JsonList(tags);
+    props["ingestIfNotExists"] = JsonList({"ingest-by:" + tag});
+
+    Json message = {{"Id", chunk.source_id},
+                    {"BlobPath", blob_url},
+                    {"RawDataSize", chunk.raw_bytes},
+                    {"DatabaseName", c_.database},
+                    {"TableName", settings_.table},
+                    {"RetainBlobOnSuccess", true},  // a re-enqueued chunk must still find its blob
+                    {"FlushImmediately", settings_.flush_immediately},
+                    {"ReportLevel", 2},  // FailuresAndSuccesses: every chunk is confirmed
+                    {"ReportMethod", resources.status_table.empty() ? 0 : 1},
+                    {"SourceMessageCreationTime", FormatTimestamp(SystemClock::Instance().Now())},
+                    {"ApplicationForTracing", "adxflow"},
+                    {"AdditionalProperties", std::move(props)}};
+    azure::CallOptions call;
+    call.cancel = &ctx.cancel;
+    if (!resources.status_table.empty()) {
+        message["IngestionStatusInTable"] = {{"TableConnectionString", resources.status_table},
+                                             {"PartitionKey", chunk.source_id},
+                                             {"RowKey", chunk.source_id}};
+        ADXFLOW_ASSIGN_OR_RETURN(
+            azure::ResourceUrl table,
+            azure::ParseResourceUrl(resources.status_table, azure::StorageService::kTable));
+        azure::TableClient tables(table.account, c_.services->http());
+        ADXFLOW_TRY(tables.UpsertEntity(table.container,
+                                        {{"PartitionKey", chunk.source_id},
+                                         {"RowKey", chunk.source_id},
+                                         {"Status", "Pending"},
+                                         {"Database", c_.database},
+                                         {"Table", settings_.table},
+                                         {"IngestionSourceId", chunk.source_id},
+                                         {"IngestionSourcePath", chunk.container_url + "/" + chunk.blob}},
+                                        call));
+    }
+    const std::string& queue_url = resources.ready_queues[chunk.index % resources.ready_queues.size()];
+    ADXFLOW_ASSIGN_OR_RETURN(azure::ResourceUrl queue,
+                             azure::ParseResourceUrl(queue_url, azure::StorageService::kQueue));
+    azure::QueueClient queues(queue.account, c_.services->http());
+    ADXFLOW_TRY(queues.PutMessage(queue.container, azure::Base64Encode(message.dump()), {}, call));
+    return Ok();
+}
+
+Status AdxSink::Confirm(const IngestResources& resources, const OpContext& ctx) {
+    std::vector<const Chunk*> pending;
+    for (const auto& c : manifest_) pending.push_back(&c);
+    const auto deadline = std::chrono::steady_clock::now() + c_.confirm_timeout;
+    auto wait = std::chrono::milliseconds(100);
+    std::optional<azure::ResourceUrl> table;
+    if (!resources.status_table.empty()) {
+        auto parsed = azure::ParseResourceUrl(resources.status_table, azure::StorageService::kTable);
+        if (parsed.ok()) table = *parsed;
+    }
+    azure::CallOptions call;
+    call.cancel = &ctx.cancel;
+    while (!pending.empty()) {
+        std::vector<const Chunk*> still;
+        for (const Chunk* c : pending) {
+            std::string status;
+            std::string details, code, failure;
+            if (table) {
+                azure::TableClient tables(table->account, c_.services->http());
+                auto row = tables.GetEntity(table->container, c->source_id, c->source_id, call);
+                if (row.ok()) {
+                    status = row->value("Status", "");
+                    details = row->value("Details", "");
+                    code = row->value("ErrorCode", "");
+                    failure = row->value("FailureStatus", "");
+                }
+            } else {
+                // No status table: the chunk is in when an extent carries its ingest-by tag.
+                KustoRequest request;
+                request.database = c_.database;
+                request.csl = ".show table ['" + settings_.table +
+                              "'] extents where tags has 'ingest-by:" + Tag(c->index) + "'";
+                Rows extents;
+                if (c_.engine->Management(request, extents, &ctx.cancel).ok() && !extents.rows.empty())
+                    status = "Succeeded";
+            }
+            if (status == "Succeeded" || status == "Skipped")
+                continue;  // Skipped: ingestIfNotExists saw it in
+            if (status == "Failed" || status == "PartiallySucceeded") {
+                const bool permanent = failure != "Transient";
+                return MakeError(permanent ? ErrorKind::kInvalidInput : ErrorKind::kTransient, "adx.ingest",
+                                 "ingestion of chunk " + std::to_string(c->index) + " into " + c_.database +
+                                     "." + settings_.table + " failed: " + (code.empty() ? "" : code + ": ") +
+                                     details,
+                                 code.empty() ? "IngestionFailed" : code);
+            }
+            still.push_back(c);
+        }
+        pending.swap(still);
+        if (pending.empty()) break;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return MakeError(
+                ErrorKind::kTimeout, "adx.ingest",
+                std::to_string(pending.size()) + " of " + std::to_string(manifest_.size()) +
+                    " chunk(s) were not confirmed within " + std::to_string(c_.confirm_timeout.count()) +
+                    " s (adx_ingest_confirm_timeout_secs); they may still be ingested later, and a "
+                    "rerun of this activity will not duplicate them",
+                "IngestionUnconfirmed");
+        ADXFLOW_TRY(ctx.cancel.SleepFor(*ctx.clock, wait));
+        wait = std::min(wait * 2, std::chrono::milliseconds(2000));
+    }
+    return Ok();
+}
+
+void AdxSink::DeleteStagingBlobs(const IngestResources& resources) {
+    for (const auto& c : manifest_) {
+        for (const auto& url : resources.temp_storage) {
+            if (WithoutQuery(url) != c.container_url) continue;
+            auto where = azure::ParseResourceUrl(url, azure::StorageService::kBlob);
+            if (!where.ok()) continue;
+            azure::BlobClient blobs(where->account, c_.services->http());
+            (void)blobs.DeleteBlob(where->container, c.blob);
+        }
+    }
+}
+
+Status AdxSink::Finish(const OpContext& ctx) {
+    ADXFLOW_TRY(WaitForUploads(0));
+    if (manifest_.empty()) return Ok();
+    ADXFLOW_ASSIGN_OR_RETURN(IngestResources resources,
+                             c_.services->ingest_resources().Get(*c_.dm, &ctx.cancel));
+    uint64_t rows = 0;
+    for (const auto& chunk : manifest_) {
+        ADXFLOW_TRY(Enqueue(chunk, resources, ctx));
+        rows += chunk.rows;
+    }
+    spdlog::info(
+        "adx: run {} activity '{}' enqueued {} chunk(s), {} rows, for {}.{}; waiting for confirmation",
+        c_.run_id, c_.activity_name, manifest_.size(), rows, c_.database, settings_.table);
+    ADXFLOW_TRY(Confirm(resources, ctx));
+    spdlog::info("adx: run {} activity '{}': ingestion of {} chunk(s) confirmed", c_.run_id, c_.activity_name,
+                 manifest_.size());
+    DeleteStagingBlobs(resources);
+    return Ok();
+}
+
+void AdxSink::Abort() noexcept {
+    for (auto& f : uploads_) {
+        if (f.valid()) f.wait();
+    }
+    uploads_.clear();
+}
+
+}  // namespace adxflow::adx
