@@ -21,6 +21,7 @@ ExprPtr MakeExpr(Expr::Kind kind, std::string name, std::vector<ExprPtr> args) {
     e->kind = kind;
     e->name = std::move(name);
     e->args = std::move(args);
+    for (const auto& a : e->args) e->depth = std::max(e->depth, a->depth + 1);
     return e;
 }
 

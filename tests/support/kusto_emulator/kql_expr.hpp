@@ -36,6 +36,7 @@ struct Expr {
     ColumnType type = ColumnType::kString;
     Value value;
     std::vector<ExprPtr> args;
+    int depth = 1;  // of the tree below (the parser bounds it: binding and evaluation recurse over it)
 };
 
 ExprPtr MakeLiteral(ColumnType type, Value value);

@@ -336,7 +336,8 @@ Result<NodePtr> BindFunction(const std::string& name, std::vector<NodePtr> args,
         ADXFLOW_TRY(Arity(name, args, 1, 1));
         if (!IsNumeric(first) && first != ColumnType::kTimeSpan) return ArgumentType(name, "a number", first);
         return MakeUnaryNode(first, std::move(args[0]), [](Value v) -> Value {
-            if (auto* i = std::get_if<int64_t>(&v)) return *i < 0 ? -*i : *i;
+            if (auto* i = std::get_if<int64_t>(&v))  // through unsigned: abs(min long) wraps, as in .NET
+                return *i < 0 ? static_cast<int64_t>(0 - static_cast<uint64_t>(*i)) : *i;
             return std::fabs(std::get<double>(v));
         });
     }

@@ -23,6 +23,9 @@ using kql::SyntaxError;
 using kql::Token;
 
 constexpr int64_t kMaxRangeRows = 10'000'000;
+// Expressions nest at most this deep (parentheses, unary operators, chains of binary operators): the parser,
+// the binder and the evaluator recurse over them, and a query must not be able to exhaust the stack.
+constexpr int kMaxDepth = 100;
 
 // Kusto operators and aggregations that exist but are outside the emulator's subset: named in the error so
 // that the user knows it is the emulator, not the query, that falls short.
@@ -464,12 +467,28 @@ class Parser {
     // ---- expressions -----------------------------------------------------------------------------------
     // or < and < comparisons and string operators < + - < * / % < unary - < postfix (.x, [i]) < primary.
 
+    // Counts the parser's own recursion (parentheses, calls, lists, unary operators).
+    struct Nesting {
+        explicit Nesting(int& n) : n_(++n) {}
+        ~Nesting() { --n_; }
+        int& n_;
+    };
+    Status CheckDepth(const ExprPtr& e) const {
+        if (nesting_ > kMaxDepth || (e && e->depth > kMaxDepth))
+            return SyntaxError("the expression is nested too deeply (more than " + std::to_string(kMaxDepth) +
+                               " levels)");
+        return Ok();
+    }
+
     Result<ExprPtr> Expression() {
+        Nesting nesting(nesting_);
+        ADXFLOW_TRY(CheckDepth(nullptr));
         ADXFLOW_ASSIGN_OR_RETURN(ExprPtr left, AndExpr());
         while (IsIdent("or")) {
             Next();
             ADXFLOW_ASSIGN_OR_RETURN(ExprPtr right, AndExpr());
             left = MakeExpr(Expr::Kind::kBinary, "or", {left, right});
+            ADXFLOW_TRY(CheckDepth(left));
         }
         return left;
     }
@@ -480,6 +499,7 @@ class Parser {
             Next();
             ADXFLOW_ASSIGN_OR_RETURN(ExprPtr right, Comparison());
             left = MakeExpr(Expr::Kind::kBinary, "and", {left, right});
+            ADXFLOW_TRY(CheckDepth(left));
         }
         return left;
     }
@@ -585,6 +605,7 @@ class Parser {
             std::string op = Next().text;
             ADXFLOW_ASSIGN_OR_RETURN(ExprPtr right, Multiplicative());
             left = MakeExpr(Expr::Kind::kBinary, op, {left, right});
+            ADXFLOW_TRY(CheckDepth(left));
         }
         return left;
     }
@@ -595,12 +616,15 @@ class Parser {
             std::string op = Next().text;
             ADXFLOW_ASSIGN_OR_RETURN(ExprPtr right, Unary());
             left = MakeExpr(Expr::Kind::kBinary, op, {left, right});
+            ADXFLOW_TRY(CheckDepth(left));
         }
         return left;
     }
 
     Result<ExprPtr> Unary() {
         if (IsPunct("-") || IsPunct("+")) {
+            Nesting nesting(nesting_);
+            ADXFLOW_TRY(CheckDepth(nullptr));
             std::string op = Next().text;
             ADXFLOW_ASSIGN_OR_RETURN(ExprPtr arg, Unary());
             // Fold a negative number literal at once, so that -9223372036854775808 and datatable values stay
@@ -622,11 +646,13 @@ class Parser {
                 Next();
                 auto member = MakeExpr(Expr::Kind::kMember, Next().text, {e});
                 e = member;
+                ADXFLOW_TRY(CheckDepth(e));
             } else if (IsPunct("[")) {
                 Next();
                 ADXFLOW_ASSIGN_OR_RETURN(ExprPtr index, Expression());
                 ADXFLOW_TRY(Expect("]", "an index"));
                 e = MakeExpr(Expr::Kind::kIndex, "", {e, index});
+                ADXFLOW_TRY(CheckDepth(e));
             } else {
                 return e;
             }
@@ -772,6 +798,7 @@ class Parser {
     size_t i_ = 0;
     std::map<std::string, ExprPtr> lets_;
     ExprPtr now_;
+    int nesting_ = 0;
 };
 
 }  // namespace
