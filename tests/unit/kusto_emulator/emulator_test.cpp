@@ -342,7 +342,19 @@ TEST(EmulatorSynthetic, GeneratedRowsStreamInPiecesAndTruncateLikeTheService) {
 
     Collect count = parse(post("Synthetic | count"));
     EXPECT_EQ(std::get<int64_t>(count.Primary()->rows[0][0]), 5000);
-    EXPECT_EQ(post("Synthetic | where Id > 3").status, 400);  // would need the rows stored
+    // Other operators pull the generated rows through the KQL pipeline, never storing the table.
+    Collect filtered = parse(post("Synthetic | where Id % 1000 == 999 | project Id, Name | take 3"));
+    ASSERT_EQ(filtered.Primary()->rows.size(), 3u);
+    EXPECT_EQ(filtered.Primary()->info.schema.size(), 2u);
+    EXPECT_EQ(filtered.Primary()->rows[2][0], Value{int64_t{2999}});
+    EXPECT_EQ(filtered.Primary()->rows[2][1], Value{std::string("name-999")});
+    Collect grouped = parse(post("Synthetic | summarize n = count() by Flag | sort by Flag asc"));
+    ASSERT_EQ(grouped.Primary()->rows.size(), 2u);
+    EXPECT_EQ(grouped.Primary()->rows[1][1], Value{int64_t{1667}});  // Id % 3 == 0
+    Collect limited = parse(post("Synthetic | where Id >= 0"));  // truncated like any result
+    EXPECT_EQ(limited.Primary()->rows.size(), 1000u);
+    ASSERT_EQ(limited.Primary()->errors.size(), 1u);
+    EXPECT_EQ(post("Synthetic | where Nope > 3").status, 400);
 }
 
 // The binary over a real socket: what users run and what later integration tests will start.
