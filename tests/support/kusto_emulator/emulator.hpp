@@ -102,6 +102,7 @@ class Emulator : private IngestionTarget {
     void RecordFailure(IngestionFailureRecord record) override;
     // .set / .append / .set-or-append / .set-or-replace T [with (tags=...)] <| query (management.cpp).
     api::Response SetOrAppend(const api::Request& request, const std::string& db, const std::string& csl);
+    static api::Response SchemaResponse(const Table& table, const std::string& db, bool csl_form);
     Status Load();
     static StoredTable Stored(const std::string& db, const Table& table, bool with_extents);
 

@@ -81,7 +81,35 @@ class FirstTable : public kusto::ResponseHandler {
     int tables_ = 0;
 };
 
+bool EndsWith(const std::string& text, const std::string& suffix) {
+    return text.size() >= suffix.size() &&
+           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
+
+// TableName, Schema, DatabaseName, Folder, DocString: what `.create table` and `.show table T schema as json`
+// answer; Schema is {"Name","OrderedColumns":[{"Name","Type","CslType"}]}, or "a:long,b:string" (cslschema).
+api::Response Emulator::SchemaResponse(const Table& t, const std::string& db, bool csl_form) {
+    std::string schema;
+    if (csl_form) {
+        for (const auto& c : t.schema)
+            schema += (schema.empty() ? "" : ",") + c.name + ":" + ToString(c.type);
+    } else {
+        Json ordered = Json::array();
+        for (const auto& c : t.schema)
+            ordered.push_back({{"Name", c.name},
+                               {"Type", std::string("System.") + kusto::V1DataType(c.type)},
+                               {"CslType", ToString(c.type)}});
+        schema = Json{{"Name", t.name}, {"OrderedColumns", ordered}}.dump();
+    }
+    return V1Response({{"TableName", ColumnType::kString},
+                       {"Schema", ColumnType::kString},
+                       {"DatabaseName", ColumnType::kString},
+                       {"Folder", ColumnType::kString},
+                       {"DocString", ColumnType::kString}},
+                      {Value{t.name}, Value{schema}, Value{db}, Value{std::string()}, Value{std::string()}});
+}
 
 // .set / .append / .set-or-append / .set-or-replace T [with (tags='[...]')] <| query: the query runs through
 // the emulator's own v1 query path (so it understands what queries understand), and its result becomes one
@@ -335,6 +363,15 @@ api::Response Emulator::Management(const api::Request& request) {
             {Value{mapping_name}, Value{kind == "csv" ? std::string("Csv") : std::string("Json")},
              Value{mapping.dump()}, Value{body->db}, Value{table_name}});
     }
+    // .show table T schema as json, .show table T cslschema
+    if (lower.rfind(".show table ", 0) == 0 &&
+        (EndsWith(lower, " schema as json") || EndsWith(lower, " cslschema"))) {
+        const bool csl_form = EndsWith(lower, " cslschema");
+        const std::string name = Trim(csl.substr(12, csl.size() - 12 - (csl_form ? 10 : 15)));
+        auto it = tables.find(name);
+        if (it == tables.end()) return EntityNotFound("Table '" + name + "' was not found");
+        return SchemaResponse(it->second, body->db, csl_form);
+    }
     // .show table T extents [where tags has "x"], .drop extents <| .show table T extents [where tags has
     // "x"], .drop extents from T: the extents an ingestion made, found and dropped by tag (drop-by: tags).
     {
@@ -460,19 +497,7 @@ api::Response Emulator::Management(const api::Request& request) {
             if (auto saved = PersistTable(body->db, t, true); !saved.ok())
                 return BadRequest(saved.error().message);
         }  // plain .create of an existing table succeeds without a change
-        const Table& t = tables[name];
-        Json ordered = Json::array();
-        for (const auto& c : t.schema)
-            ordered.push_back({{"Name", c.name},
-                               {"Type", std::string("System.") + kusto::V1DataType(c.type)},
-                               {"CslType", ToString(c.type)}});
-        return V1Response({{"TableName", ColumnType::kString},
-                           {"Schema", ColumnType::kString},
-                           {"DatabaseName", ColumnType::kString},
-                           {"Folder", ColumnType::kString},
-                           {"DocString", ColumnType::kString}},
-                          {Value{name}, Value{Json{{"Name", name}, {"OrderedColumns", ordered}}.dump()},
-                           Value{body->db}, Value{std::string()}, Value{std::string()}});
+        return SchemaResponse(tables[name], body->db, false);
     }
     if (lower.rfind(".drop table ", 0) == 0) {
         std::string rest = Trim(csl.substr(12));

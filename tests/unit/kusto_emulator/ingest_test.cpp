@@ -135,6 +135,25 @@ TEST_F(StreamingIngestTest, LimitsAndBadInput) {
     EXPECT_TRUE(Rows().empty());
 }
 
+TEST_F(StreamingIngestTest, ShowTableSchemaAsJsonAndCslSchema) {
+    auto json = Mgmt(".show table Events schema as json");
+    ASSERT_EQ(json.status, 200) << json.body;
+    Collect c;
+    ASSERT_TRUE(kusto::ParseV1(json.body, c).ok());
+    ASSERT_EQ(c.Primary()->rows.size(), 1u);
+    const auto schema = Json::parse(std::get<std::string>(c.Primary()->rows[0][1]));
+    EXPECT_EQ(schema["Name"], "Events");
+    ASSERT_EQ(schema["OrderedColumns"].size(), 4u);
+    EXPECT_EQ(schema["OrderedColumns"][0]["CslType"], "long");
+    EXPECT_EQ(schema["OrderedColumns"][0]["Type"], "System.Int64");
+    auto csl = Mgmt(".show table Events cslschema");
+    Collect d;
+    ASSERT_TRUE(kusto::ParseV1(csl.body, d).ok());
+    EXPECT_EQ(std::get<std::string>(d.Primary()->rows[0][1]),
+              "id:long,name:string,at:datetime,props:dynamic");
+    EXPECT_EQ(Mgmt(".show table Nope schema as json").status, 400);
+}
+
 // .set-or-append and its siblings: a query's result becomes one extent, columns matched by position.
 TEST_F(StreamingIngestTest, SetOrAppendFromAQuery) {
     ASSERT_EQ(Mgmt(".ingest inline into table Events <| 1,a,,\n2,b,,\n3,c,,").status, 200);
