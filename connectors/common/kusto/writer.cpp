@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include "core/ids.hpp"
 #include "core/time.hpp"
@@ -123,13 +124,7 @@ const char* V1DataType(ColumnType type) {
 }
 
 Json OneApiError(const KustoError& error) {
-    return {{"error",
-             {{"code", error.code},
-              {"message", "Request is invalid and cannot be executed."},
-              {"@type", error.type},
-              {"@message", error.message},
-              {"@context", {{"timestamp", FormatTimestamp(std::chrono::system_clock::now())}}},
-              {"@permanent", error.permanent}}}};
+    return Json::parse(OneApiErrorText(error));
 }
 
 void AppendWire(std::string& out, ColumnType type, const Value& value) {
@@ -171,25 +166,134 @@ void AppendWire(std::string& out, ColumnType type, const Value& value) {
     }
 }
 
-std::string V2Header() {
-    return R"([{"FrameType":"DataSetHeader","IsProgressive":false,"Version":"v2.0","IsFragmented":false,)"
-           R"("ErrorReportingPlacement":"InData"})"
-           "\r\n,"
-           R"({"FrameType":"DataTable","TableId":0,"TableKind":"QueryProperties","TableName":"@ExtendedProperties",)"
-           R"("Columns":[{"ColumnName":"TableId","ColumnType":"int"},{"ColumnName":"Key","ColumnType":"string"},)"
-           R"({"ColumnName":"Value","ColumnType":"dynamic"}],"Rows":[]})";
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+
+// [{"ColumnName":"a","ColumnType":"long"},...] without building a JSON value.
+std::string ColumnsText(const Schema& schema) {
+    std::string out = "[";
+    for (size_t i = 0; i < schema.size(); ++i) {
+        if (i) out += ',';
+        out += R"({"ColumnName":)";
+        AppendJsonString(out, schema[i].name);
+        out += R"(,"ColumnType":")";
+        out += ToString(schema[i].type);
+        out += "\"}";
+    }
+    return out + "]";
+}
+
+// {"FrameType":"<type>","TableId":N,"TableKind":...,"TableName":...,"Columns":[...] (open: no closing brace)
+std::string TableFrameHead(const char* frame_type, int table_id, const std::string& kind,
+                           const std::string& name, const Schema& schema) {
+    std::string out = "\r\n,{\"FrameType\":\"";
+    out += frame_type;
+    out += "\",\"TableId\":" + std::to_string(table_id) + ",\"TableKind\":";
+    AppendJsonString(out, kind);
+    out += ",\"TableName\":";
+    AppendJsonString(out, name);
+    out += ",\"Columns\":" + ColumnsText(schema);
+    return out;
+}
+
+std::string ErrorsText(const std::vector<KustoError>& errors) {
+    std::string out = "[";
+    for (size_t i = 0; i < errors.size(); ++i) out += (i ? "," : "") + OneApiErrorText(errors[i]);
+    return out + "]";
+}
+
+const char* PlacementName(ErrorPlacement placement) {
+    switch (placement) {
+        case ErrorPlacement::kEndOfTable:
+            return "EndOfTable";
+        case ErrorPlacement::kEndOfDataset:
+            return "EndOfDataset";
+        case ErrorPlacement::kInData:
+            break;
+    }
+    return "InData";
+}
+
+// The Visualization property the service reports for every primary table (a JSON string, not an object),
+// as recorded in 2023.
+constexpr const char* kVisualization =
+    R"({"Visualization":null,"Title":null,"XColumn":null,"Series":null,"YColumns":null,)"
+    R"("AnomalyColumns":null,"XTitle":null,"YTitle":null,"XAxis":null,"YAxis":null,"Legend":null,)"
+    R"("YSplit":null,"Accumulate":false,"IsQuerySorted":false,"Kind":null,"Ymin":"NaN","Ymax":"NaN",)"
+    R"("Xmin":null,"Xmax":null})";
+
+// QueryCompletionInformation's StatusCode and names for a failure: truncation is E_QUERY_RESULT_SET_TOO_LARGE
+// (recorded); cancellation and expiry share E_QUERY_CANCELLED (0x80DA0006, from the native error table).
+struct FailureStatus {
+    int code;
+    const char* code_name;
+    int event;
+    const char* event_name;
+};
+FailureStatus StatusOf(const KustoError& error) {
+    if (error.code == "LimitsExceeded")
+        return {-2133196797, "Query result set too large (E_QUERY_RESULT_SET_TOO_LARGE). (-2133196797)", 1,
+                "QueryLimitsExceeded"};
+    return {-2133196794, "Query cancelled (E_QUERY_CANCELLED). (-2133196794)", 4, "QueryInfo"};
+}
+
+}  // namespace
+
+std::string OneApiErrorText(const KustoError& error) {
+    // The short "message" follows the code: in-band execution failures carry the internal-error sentence
+    // (recorded with 0x80DA0006), everything else the bad-request one.
+    const char* summary = error.code == "Internal service error"
+                              ? "Request aborted due to an internal service error."
+                              : "Request is invalid and cannot be executed.";
+    OrderedJson e;
+    e["code"] = error.code;
+    e["message"] = summary;
+    e["@type"] = error.type;
+    e["@message"] = error.message;
+    e["@context"] = OrderedJson{{"timestamp", FormatTimestamp(std::chrono::system_clock::now())}};
+    e["@permanent"] = error.permanent;
+    OrderedJson body;
+    body["error"] = std::move(e);
+    return body.dump();
+}
+
+std::string V2Header(const V2Framing& framing, const std::vector<int>& primary_table_ids) {
+    const bool fragmented = framing.fragmented || framing.progressive;
+    std::string out = R"([{"FrameType":"DataSetHeader","IsProgressive":)";
+    out += framing.progressive ? "true" : "false";
+    out += R"(,"Version":"v2.0","IsFragmented":)";
+    out += fragmented ? "true" : "false";
+    out += R"(,"ErrorReportingPlacement":")";
+    out += PlacementName(framing.placement);
+    out += "\"}";
+    out += TableFrameHead(
+        "DataTable", 0, "QueryProperties", "@ExtendedProperties",
+        {{"TableId", ColumnType::kInt}, {"Key", ColumnType::kString}, {"Value", ColumnType::kDynamic}});
+    out += ",\"Rows\":[";
+    for (size_t i = 0; i < primary_table_ids.size(); ++i) {
+        if (i) out += ',';
+        out += '[' + std::to_string(primary_table_ids[i]) + R"(,"Visualization",)";
+        AppendJsonString(out, kVisualization);
+        out += ']';
+    }
+    return out + "]}";
 }
 
 std::string V2TableStart(int table_id, const std::string& kind, const std::string& name,
                          const Schema& schema) {
-    Json head = {{"FrameType", "DataTable"},
-                 {"TableId", table_id},
-                 {"TableKind", kind},
-                 {"TableName", name},
-                 {"Columns", ColumnsJson(schema, false)}};
-    std::string text = head.dump();
-    text.pop_back();  // reopen the object to append Rows
-    return "\r\n," + text + R"(,"Rows":[)";
+    return TableFrameHead("DataTable", table_id, kind, name, schema) + R"(,"Rows":[)";
+}
+
+std::string V2TableHeader(int table_id, const std::string& kind, const std::string& name,
+                          const Schema& schema) {
+    return TableFrameHead("TableHeader", table_id, kind, name, schema) + "}";
+}
+
+std::string V2FragmentStart(int table_id, bool replace) {
+    return std::string("\r\n,{\"FrameType\":\"TableFragment\",\"TableFragmentType\":\"") +
+           (replace ? "DataReplace" : "DataAppend") + "\",\"TableId\":" + std::to_string(table_id) +
+           ",\"Rows\":[";
 }
 
 void AppendV2Row(std::string& out, const Schema& schema, const Value* row, bool first) {
@@ -206,47 +310,92 @@ std::string V2TableEnd(const KustoError* in_band_error, bool had_rows) {
     std::string out;
     if (in_band_error) {
         if (had_rows) out += ',';
-        out += Json{{"OneApiErrors", Json::array({OneApiError(*in_band_error)})}}.dump();
+        out += R"({"OneApiErrors":[)" + OneApiErrorText(*in_band_error) + "]}";
     }
     out += "]}";
     return out;
 }
 
+std::string V2TableProgress(int table_id, double percent) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", percent);
+    return "\r\n,{\"FrameType\":\"TableProgress\",\"TableId\":" + std::to_string(table_id) +
+           ",\"TableProgress\":" + buf + "}";
+}
+
+std::string V2TableCompletion(int table_id, int64_t row_count, const std::vector<KustoError>& errors) {
+    std::string out = "\r\n,{\"FrameType\":\"TableCompletion\",\"TableId\":" + std::to_string(table_id) +
+                      ",\"RowCount\":" + std::to_string(row_count);
+    if (!errors.empty()) out += ",\"OneApiErrors\":" + ErrorsText(errors);
+    return out + "}";
+}
+
+std::string V2Finish(int table_id, const std::string& client_request_id, const V2Outcome& outcome) {
+    std::string out;
+    const bool failed = !outcome.errors.empty();
+    if (!failed) {
+        const std::string now = FormatTimestamp(std::chrono::system_clock::now());
+        const std::string activity = NewUuid();
+        OrderedJson rows = OrderedJson::array();
+        auto row = [&](int level, const char* level_name, int status, const std::string& status_name,
+                       int event, const char* event_name, const std::string& payload) {
+            rows.push_back({now, client_request_id, activity, activity, activity, level, level_name, status,
+                            status_name, event, event_name, payload});
+        };
+        if (outcome.deferred.empty()) {
+            row(4, "Info", 0, "S_OK (0)", 4, "QueryInfo",
+                R"({"Count":1,"Text":"Query completed successfully"})");
+        }
+        for (const auto& e : outcome.deferred) {
+            const FailureStatus s = StatusOf(e);
+            row(2, "Error", s.code, s.code_name, s.event, s.event_name,
+                OrderedJson{{"Count", 1}, {"Text", e.message}}.dump());
+        }
+        OrderedJson stats = {
+            {"ExecutionTime", outcome.execution_secs},
+            {"resource_usage",
+             {{"cache",
+               {{"memory", {{"hits", 0}, {"misses", 0}, {"total", 0}}},
+                {"disk", {{"hits", 0}, {"misses", 0}, {"total", 0}}},
+                {"shards", {{"hitbytes", 0}, {"missbytes", 0}, {"bypassbytes", 0}}}}},
+              {"cpu", {{"user", "00:00:00"}, {"kernel", "00:00:00"}, {"totalcpu", "00:00:00"}}},
+              {"memory", {{"peak_per_node", 0}}}}},
+            {"input_dataset_statistics",
+             {{"extents", {{"total", 0}, {"scanned", 0}}},
+              {"rows", {{"total", outcome.row_count}, {"scanned", outcome.row_count}}},
+              {"rowstores", {{"scanned_rows", 0}, {"scanned_values_size", 0}}}}},
+            {"dataset_statistics",
+             OrderedJson::array({{{"table_row_count", outcome.row_count}, {"table_size", 0}}})}};
+        row(6, "Stats", 0, "S_OK (0)", 0, "QueryResourceConsumption", stats.dump());
+        out +=
+            TableFrameHead("DataTable", table_id, "QueryCompletionInformation", "QueryCompletionInformation",
+                           {{"Timestamp", ColumnType::kDateTime},
+                            {"ClientRequestId", ColumnType::kString},
+                            {"ActivityId", ColumnType::kGuid},
+                            {"SubActivityId", ColumnType::kGuid},
+                            {"ParentActivityId", ColumnType::kGuid},
+                            {"Level", ColumnType::kInt},
+                            {"LevelName", ColumnType::kString},
+                            {"StatusCode", ColumnType::kInt},
+                            {"StatusCodeName", ColumnType::kString},
+                            {"EventType", ColumnType::kInt},
+                            {"EventTypeName", ColumnType::kString},
+                            {"Payload", ColumnType::kString}});
+        out += ",\"Rows\":" + rows.dump() + "}";
+    }
+    out += "\r\n,{\"FrameType\":\"DataSetCompletion\",\"HasErrors\":";
+    out += failed ? "true" : "false";
+    out += ",\"Cancelled\":";
+    out += outcome.cancelled ? "true" : "false";
+    if (failed) out += ",\"OneApiErrors\":" + ErrorsText(outcome.errors);
+    return out + "}\r\n]";
+}
+
 std::string V2Finish(int table_id, const std::string& client_request_id,
                      const std::vector<KustoError>& errors) {
-    const std::string now = FormatTimestamp(std::chrono::system_clock::now());
-    const bool failed = !errors.empty();
-    Json info = {{"FrameType", "DataTable"},
-                 {"TableId", table_id},
-                 {"TableKind", "QueryCompletionInformation"},
-                 {"TableName", "QueryCompletionInformation"},
-                 {"Columns", Json::array({{{"ColumnName", "Timestamp"}, {"ColumnType", "datetime"}},
-                                          {{"ColumnName", "ClientRequestId"}, {"ColumnType", "string"}},
-                                          {{"ColumnName", "ActivityId"}, {"ColumnType", "guid"}},
-                                          {{"ColumnName", "SubActivityId"}, {"ColumnType", "guid"}},
-                                          {{"ColumnName", "ParentActivityId"}, {"ColumnType", "guid"}},
-                                          {{"ColumnName", "Level"}, {"ColumnType", "int"}},
-                                          {{"ColumnName", "LevelName"}, {"ColumnType", "string"}},
-                                          {{"ColumnName", "StatusCode"}, {"ColumnType", "int"}},
-                                          {{"ColumnName", "StatusCodeName"}, {"ColumnType", "string"}},
-                                          {{"ColumnName", "EventType"}, {"ColumnType", "int"}},
-                                          {{"ColumnName", "EventTypeName"}, {"ColumnType", "string"}},
-                                          {{"ColumnName", "Payload"}, {"ColumnType", "string"}}})},
-                 {"Rows", Json::array()}};
-    const std::string activity = NewUuid();
-    info["Rows"].push_back(
-        {now, client_request_id, activity, activity, activity, failed ? 2 : 4, failed ? "Error" : "Info",
-         failed ? -2133196797 : 0,
-         failed ? "Query result set too large (E_QUERY_RESULT_SET_TOO_LARGE). (-2133196797)" : "S_OK (0)",
-         failed ? 1 : 4, failed ? "QueryLimitsExceeded" : "QueryInfo",
-         failed ? R"({"Count":1,"Text":"Query completed with errors"})"
-                : R"({"Count":1,"Text":"Query completed successfully"})"});
-    Json completion = {{"FrameType", "DataSetCompletion"}, {"HasErrors", failed}, {"Cancelled", false}};
-    if (failed) {
-        completion["OneApiErrors"] = Json::array();
-        for (const auto& e : errors) completion["OneApiErrors"].push_back(OneApiError(e));
-    }
-    return "\r\n," + info.dump() + "\r\n," + completion.dump() + "\r\n]";
+    V2Outcome outcome;
+    outcome.errors = errors;
+    return V2Finish(table_id, client_request_id, outcome);
 }
 
 V2Writer::V2Writer(std::string& out) : out_(out) {
