@@ -16,6 +16,7 @@
 #include "tests/support/kusto_emulator/faults.hpp"
 #include "tests/support/kusto_emulator/persistence.hpp"
 #include "tests/support/kusto_emulator/queued_ingest.hpp"
+#include "tests/support/kusto_emulator/responses.hpp"
 
 namespace adxflow::kusto_emulator {
 
@@ -113,6 +114,8 @@ class Emulator : private IngestionTarget {
     Status init_status_ = Ok();
     std::mutex mu_;
     std::map<std::string, Database> databases_;
+    // Queries streaming their results, for `.cancel query` (query.cpp).
+    std::shared_ptr<detail::RunningQueries> running_queries_ = std::make_shared<detail::RunningQueries>();
     std::vector<IngestionFailureRecord> ingestion_failures_;  // guarded by mu_
     // Declared last: its worker calls back into the members above, so it stops (~Emulator) first.
     std::unique_ptr<QueuedIngestor> queued_;

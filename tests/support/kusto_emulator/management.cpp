@@ -206,6 +206,8 @@ api::Response Emulator::Management(const api::Request& request) {
     if (!body.ok()) return BadRequest(body.error().message);
     const std::string csl = Trim(body->csl);
     const std::string lower = ToLower(csl);
+    // `.cancel query` authorizes per query (the caller's own, or a database it administers).
+    if (lower.rfind(".cancel query", 0) == 0) return CancelQuery(*running_queries_, auth_, request, *body);
     // The role a command needs, as ADX assigns them: reading metadata is a viewer's, ingesting an
     // ingestor's, changing tables an admin's.
     // The queued-ingestion resources only need a valid token (the data's database is checked later).

@@ -36,10 +36,12 @@ class ResultRows {
     virtual int64_t count() const = 0;
     virtual void Row(int64_t i, Value* out) = 0;  // i in [0, count())
     virtual void Truncate(int64_t rows) = 0;      // keep the first `rows`
-    // Appends row i as v2 wire JSON. The default goes through Values; generators write text directly.
-    virtual void AppendV2(std::string& out, const Schema& schema, int64_t i, std::vector<Value>& scratch) {
+    // Appends row i as v2 wire JSON (`first` of its Rows array: no comma). The default goes through
+    // Values; generators write text directly.
+    virtual void AppendV2(std::string& out, const Schema& schema, int64_t i, std::vector<Value>& scratch,
+                          bool first) {
         Row(i, scratch.data());
-        kusto::AppendV2Row(out, schema, scratch.data(), i == 0);
+        kusto::AppendV2Row(out, schema, scratch.data(), first);
     }
 };
 
@@ -132,10 +134,10 @@ class SyntheticRows final : public ResultRows {
     explicit SyntheticRows(int64_t rows) : rows_(rows) {}
     int64_t count() const override { return rows_; }
     void Row(int64_t i, Value* out) override { SyntheticRow(i, out); }
-    void AppendV2(std::string& out, const Schema&, int64_t i, std::vector<Value>&) override {
+    void AppendV2(std::string& out, const Schema&, int64_t i, std::vector<Value>&, bool first) override {
         char buf[256];  // a row is < 200 bytes
         char* p = buf;
-        if (i) *p++ = ',';
+        if (!first) *p++ = ',';
         *p++ = '[';
         p = PutInt(p, i);
         p = PutText(p, ",\"name-");
@@ -157,6 +159,106 @@ class SyntheticRows final : public ResultRows {
 
   private:
     int64_t rows_;
+};
+
+// The state of a streamed v2 response: which frame comes next, how far the rows are, how it ends.
+struct V2Stream {
+    enum class Phase { kHeader, kRows, kEnd, kDone };
+    Phase phase = Phase::kHeader;
+    kusto::V2Framing framing;
+    bool replace = false;  // the first fragment is a DataReplace
+    int64_t next_row = 0;
+    Schema schema;
+    std::unique_ptr<ResultRows> rows;
+    std::optional<KustoError> truncated;  // known before the first row
+    std::optional<KustoError> stopped;    // cancelled or expired while streaming
+    bool cancelled = false;
+    std::string request_id;
+    std::vector<Value> row;
+    size_t piece_bytes = 0;
+    std::chrono::steady_clock::time_point started, deadline;
+    std::unique_ptr<RunningQueries::Listing> listing;  // listed for `.cancel query` while streaming
+
+    // Appends the next piece; false after the last one.
+    bool Next(std::string& out) {
+        switch (phase) {
+            case Phase::kHeader:
+                out += kusto::V2Header(framing, {1});
+                out += framing.fragmented ? kusto::V2TableHeader(1, "PrimaryResult", "PrimaryResult", schema)
+                                          : kusto::V2TableStart(1, "PrimaryResult", "PrimaryResult", schema);
+                phase = Phase::kRows;
+                return true;
+            case Phase::kRows:
+                if (Stopped()) {
+                    phase = Phase::kEnd;
+                    return true;
+                }
+                AppendRows(out);
+                if (next_row >= rows->count()) phase = Phase::kEnd;
+                return true;
+            case Phase::kEnd:
+                End(out);
+                phase = Phase::kDone;
+                return false;
+            case Phase::kDone:
+                break;
+        }
+        return false;
+    }
+
+    // Checked before each piece: a `.cancel query` or the servertimeout ends the rows where they are.
+    bool Stopped() {
+        if (listing && listing->query().cancelled.load(std::memory_order_acquire)) {
+            stopped = QueryCancelledError(listing->query().reason);
+            cancelled = true;
+        } else if (std::chrono::steady_clock::now() > deadline) {
+            stopped = QueryExpiredError();
+        }
+        return stopped.has_value();
+    }
+
+    void AppendRows(std::string& out) {
+        const int64_t total = rows->count();
+        out.reserve(piece_bytes + 4096);
+        const bool fragment = framing.fragmented;
+        const int64_t first_row = next_row;
+        if (fragment) out += kusto::V2FragmentStart(1, replace && first_row == 0);
+        while (next_row < total && (out.size() < piece_bytes || next_row == first_row)) {
+            rows->AppendV2(out, schema, next_row, row, fragment ? next_row == first_row : next_row == 0);
+            ++next_row;
+        }
+        if (!fragment) return;
+        out += "]}";
+        if (framing.progressive)
+            out +=
+                kusto::V2TableProgress(1, 100.0 * static_cast<double>(next_row) / static_cast<double>(total));
+    }
+
+    void End(std::string& out) {
+        // A stop while streaming replaces the truncation that would have come at the end.
+        std::optional<KustoError> failure = stopped ? stopped : truncated;
+        const bool defer = failure && framing.defer_partial_failures;
+        const bool in_data = failure && !defer && framing.placement == kusto::ErrorPlacement::kInData;
+        if (framing.fragmented) {
+            // In-data placement in a fragmented table: the error object is the row of one more fragment.
+            if (in_data) out += kusto::V2FragmentStart(1, false) + kusto::V2TableEnd(&*failure, false);
+            std::vector<KustoError> at_end;
+            if (failure && !defer && framing.placement == kusto::ErrorPlacement::kEndOfTable)
+                at_end.push_back(*failure);
+            out += kusto::V2TableCompletion(1, next_row, at_end);
+        } else {
+            // A DataTable frame has no end-of-table slot: end_of_table reports in DataSetCompletion only.
+            out += kusto::V2TableEnd(in_data ? &*failure : nullptr, next_row > 0);
+        }
+        kusto::V2Outcome outcome;
+        if (failure) (defer ? outcome.deferred : outcome.errors).push_back(*failure);
+        outcome.cancelled = cancelled;
+        outcome.row_count = next_row;
+        outcome.execution_secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        out += kusto::V2Finish(2, request_id, outcome);
+        listing.reset();  // the query is over: no longer cancellable
+    }
 };
 
 }  // namespace
@@ -228,6 +330,11 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
         limit = o->get<int64_t>();
 
     std::unique_ptr<ResultRows> result;
+    // Whether the result is an aggregation (count, summarize): progressive mode reports those as
+    // DataReplace fragments.
+    bool aggregated = false;
+    for (const auto& op : query->operators)
+        aggregated |= op.kind == Operator::Kind::kCount || op.kind == Operator::Kind::kSummarize;
     if (synthetic_rows) {
         // Generated, never stored: take and count need no row at all.
         schema = SyntheticSchema();
@@ -289,56 +396,122 @@ api::Response Emulator::Query(const api::Request& request, bool v2) {
     }
 
     // v2 is streamed: frames are produced piece by piece as the client reads, so memory stays flat
-    // whatever the result size.
-    struct Stream {
-        int phase = 0;  // 0 header + table start, 1 rows, 2 table end + completion, 3 done
-        int64_t next_row = 0;
-        Schema schema;
-        std::unique_ptr<ResultRows> rows;
-        std::optional<KustoError> truncated;
-        std::string request_id;
-        std::vector<Value> row;
-        size_t piece_bytes;
-    };
-    auto state = std::make_shared<Stream>();
+    // whatever the result size. Progressive or fragmented requests get the primary result as TableHeader,
+    // one TableFragment per piece (each followed by TableProgress when progressive) and TableCompletion;
+    // the rest as DataTable frames.
+    auto state = std::make_shared<V2Stream>();
+    state->framing = V2FramingFrom(request_options);
+    // Progressive aggregations report their rows as DataReplace fragments (each one the whole result so
+    // far); here the result is complete before the first fragment, so one DataReplace holds all of it.
+    state->replace = state->framing.progressive && aggregated;
     state->schema = std::move(schema);
     state->rows = std::move(result);
     state->truncated = std::move(truncated);
     const std::string* id = request.Header("x-ms-client-request-id");
-    state->request_id = id ? *id : "";
+    state->request_id = id ? *id : "KE.RunQuery;" + NewUuid();
     state->row.resize(state->schema.size());
     state->piece_bytes = options_.stream_piece_bytes;
-    response.stream = [state](std::string& out) {
-        switch (state->phase) {
-            case 0:
-                out += kusto::V2Header();
-                out += kusto::V2TableStart(1, "PrimaryResult", "PrimaryResult", state->schema);
-                state->phase = 1;
-                return true;
-            case 1: {
-                const int64_t total = state->rows->count();
-                out.reserve(state->piece_bytes + 4096);
-                while (state->next_row < total && out.size() < state->piece_bytes) {
-                    state->rows->AppendV2(out, state->schema, state->next_row, state->row);
-                    ++state->next_row;
-                }
-                if (state->next_row >= total) state->phase = 2;
-                return true;
-            }
-            case 2: {
-                out += kusto::V2TableEnd(state->truncated ? &*state->truncated : nullptr,
-                                         state->rows->count() > 0);
-                std::vector<KustoError> errors;
-                if (state->truncated) errors.push_back(*state->truncated);
-                out += kusto::V2Finish(2, state->request_id, errors);
-                state->phase = 3;
-                return false;
-            }
-            default:
-                return false;
-        }
-    };
+    state->started = std::chrono::steady_clock::now();
+    // servertimeout bounds the streaming too: a result still being written when it passes ends with the
+    // service's in-band expiry (the 200 is out by then).
+    std::chrono::milliseconds timeout(240000);  // the service's default for queries
+    if (const Json* t = FindMember(request_options, "servertimeout"); t && t->is_string())
+        if (auto parsed = ParseServerTimeout(t->get<std::string>())) timeout = *parsed;
+    if (const Json* n = FindMember(request_options, "norequesttimeout");
+        n && n->is_boolean() && n->get<bool>())
+        timeout = std::chrono::milliseconds(3600000);
+    state->deadline = state->started + std::min(timeout, std::chrono::milliseconds(3600000));
+    const Principal* caller = auth_.Authenticate(request, "");
+    state->listing = running_queries_->Add(state->request_id, body->db, caller ? caller->object_id : "");
+    response.stream = [state](std::string& out) { return state->Next(out); };
     return response;
 }
+
+namespace detail {
+
+namespace {
+
+// A KQL string literal at the start of `text` ('...' or "..." with backslash escapes); nullopt when there
+// is none. `rest` receives what follows it.
+std::optional<std::string> StringLiteral(std::string_view text, std::string_view* rest) {
+    if (text.empty() || (text[0] != '"' && text[0] != '\'')) return std::nullopt;
+    const char quote = text[0];
+    std::string value;
+    for (size_t i = 1; i < text.size(); ++i) {
+        if (text[i] == '\\' && i + 1 < text.size()) {
+            value += text[++i];
+        } else if (text[i] == quote) {
+            *rest = text.substr(i + 1);
+            return value;
+        } else {
+            value += text[i];
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+api::Response CancelQuery(RunningQueries& running, const Auth& auth, const api::Request& request,
+                          const QueryRequest& body) {
+    auto syntax = [](const std::string& why) {
+        return ErrorResponse(400, "BadRequest_SyntaxError", "Kusto.Data.Exceptions.SyntaxException",
+                             "Syntax error: .cancel query: " + why);
+    };
+    const std::string csl = Trim(body.csl);
+    const std::string args = Trim(std::string_view(csl).substr(std::string_view(".cancel query").size()));
+    std::string_view rest;
+    auto id = StringLiteral(args, &rest);
+    if (!id) return syntax("expected the ClientActivityId as a string literal");
+    std::string reason;
+    const std::string tail = Trim(rest);
+    if (!tail.empty()) {
+        // with (reason = "...")
+        const std::string lower = ToLower(tail);
+        const size_t eq = tail.find('=');
+        if (lower.rfind("with", 0) != 0 || lower.find("reason") == std::string::npos ||
+            eq == std::string::npos)
+            return syntax("expected 'with (reason = \"...\")' after the ClientActivityId");
+        const std::string value = Trim(std::string_view(tail).substr(eq + 1));
+        std::string_view after;
+        auto phrase = StringLiteral(value, &after);
+        if (!phrase || Trim(after) != ")")
+            return syntax("the reason must be a string literal in parentheses");
+        reason = *phrase;
+    }
+
+    // Anyone may cancel the queries they started; database admins any query on their database.
+    const Principal* caller = nullptr;
+    if (auth.required()) {
+        caller = auth.Authenticate(request, "");
+        if (!caller)
+            if (auto denied = auth.Authorize(request, body.db, Role::kAdmin)) return std::move(*denied);
+    }
+    const Schema schema = {{"ClientRequestId", ColumnType::kString},
+                           {"Database", ColumnType::kString},
+                           {"StartedOn", ColumnType::kDateTime},
+                           {"CancellationState", ColumnType::kString},
+                           {"ReasonPhrase", ColumnType::kString}};
+    std::vector<Value> rows;
+    for (const auto& query : running.Find(*id)) {
+        if (caller && caller->object_id != query->principal)
+            if (auto denied = auth.Authorize(request, query->database, Role::kAdmin))
+                return std::move(*denied);
+        const bool now = running.Cancel(*query, reason);
+        for (Value v : {Value{*id}, Value{query->database}, Value{query->started},
+                        Value{std::string(now ? "Cancelled successfully"
+                                              : "Cancel failed: the query is already being cancelled")},
+                        Value{reason}})
+            rows.push_back(std::move(v));
+    }
+    if (rows.empty())
+        for (Value v : {Value{*id}, Value{std::string()}, Value{},
+                        Value{std::string("Cancel failed: no query with this ClientActivityId is running")},
+                        Value{reason}})
+            rows.push_back(std::move(v));
+    return V1Response(schema, std::move(rows));
+}
+
+}  // namespace detail
 
 }  // namespace adxflow::kusto_emulator

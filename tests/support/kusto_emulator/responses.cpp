@@ -112,4 +112,83 @@ api::Response V1Response(const Schema& schema, std::vector<Value> rows) {
     return r;
 }
 
+kusto::V2Framing V2FramingFrom(const Json& options) {
+    auto flag = [&](const char* name) {
+        const Json* v = FindMember(options, name);
+        if (!v) return false;
+        if (v->is_boolean()) return v->get<bool>();
+        return v->is_string() && ToLower(v->get<std::string>()) == "true";
+    };
+    kusto::V2Framing framing;
+    framing.progressive = flag("results_progressive_enabled");
+    framing.fragmented = framing.progressive || flag("results_v2_fragment_primary_tables");
+    framing.defer_partial_failures = flag("deferpartialqueryfailures");
+    if (const Json* p = FindMember(options, "results_error_reporting_placement"); p && p->is_string()) {
+        const std::string placement = ToLower(p->get<std::string>());
+        if (placement == "end_of_table")
+            framing.placement = kusto::ErrorPlacement::kEndOfTable;
+        else if (placement == "end_of_dataset")
+            framing.placement = kusto::ErrorPlacement::kEndOfDataset;
+    }
+    return framing;
+}
+
+kusto::KustoError QueryCancelledError(const std::string& reason) {
+    return KustoError{"Internal service error",
+                      "Query execution has resulted in error (0x80DA0006): Query was cancelled" +
+                          (reason.empty() ? std::string(".") : ": " + reason),
+                      "Kusto.Data.Exceptions.KustoDataStreamException", false};
+}
+
+kusto::KustoError QueryExpiredError() {
+    return KustoError{"Internal service error",
+                      "Query execution has resulted in error (0x80DA0006): Query is expired.",
+                      "Kusto.Data.Exceptions.KustoDataStreamException", false};
+}
+
+RunningQueries::Listing::~Listing() {
+    if (auto owner = owner_.lock()) owner->Remove(query_.get());
+}
+
+std::unique_ptr<RunningQueries::Listing> RunningQueries::Add(std::string client_request_id,
+                                                             std::string database, std::string principal) {
+    auto query = std::make_shared<Query>();
+    query->client_request_id = std::move(client_request_id);
+    query->database = std::move(database);
+    query->principal = std::move(principal);
+    query->started = FormatTimestamp(std::chrono::system_clock::now());
+    {
+        std::lock_guard g(mu_);
+        queries_.emplace(query->client_request_id, query);
+    }
+    return std::make_unique<Listing>(weak_from_this(), std::move(query));
+}
+
+std::vector<std::shared_ptr<RunningQueries::Query>> RunningQueries::Find(
+    const std::string& client_request_id) const {
+    std::lock_guard g(mu_);
+    std::vector<std::shared_ptr<Query>> found;
+    auto [first, last] = queries_.equal_range(client_request_id);
+    for (auto it = first; it != last; ++it) found.push_back(it->second);
+    return found;
+}
+
+bool RunningQueries::Cancel(Query& query, const std::string& reason) {
+    std::lock_guard g(mu_);
+    if (query.cancelled.load(std::memory_order_acquire)) return false;
+    query.reason = reason;
+    query.cancelled.store(true, std::memory_order_release);
+    return true;
+}
+
+void RunningQueries::Remove(const Query* query) {
+    std::lock_guard g(mu_);
+    auto [first, last] = queries_.equal_range(query->client_request_id);
+    for (auto it = first; it != last; ++it)
+        if (it->second.get() == query) {
+            queries_.erase(it);
+            return;
+        }
+}
+
 }  // namespace adxflow::kusto_emulator::detail
