@@ -5,6 +5,7 @@
 #include "connectors/common/azure/encoding.hpp"
 #include "connectors/common/kusto/writer.hpp"
 #include "core/ids.hpp"
+#include "core/time.hpp"
 
 namespace adxflow::kusto_emulator {
 
@@ -61,14 +62,21 @@ api::Response JsonResponse(int status, const Json& body) {
     return r;
 }
 
-// Azure AD's error shape for the token endpoints.
-api::Response AadError(int status, const std::string& error, const std::string& description) {
-    return JsonResponse(status, {{"error", error},
-                                 {"error_description", description},
-                                 {"error_codes", Json::array({status == 401 ? 7000215 : 900144})},
-                                 {"timestamp", std::to_string(NowSecs())},
-                                 {"trace_id", NewUuid()},
-                                 {"correlation_id", NewUuid()}});
+// Azure AD's error body for the token endpoints: the AADSTS code leads the description and is repeated
+// in error_codes, the description ends with the trace lines, as MSAL shows them.
+api::Response AadError(int status, const std::string& error, int aadsts, const std::string& text) {
+    const std::string trace = NewUuid(), correlation = NewUuid();
+    const std::string timestamp = FormatTimestamp(std::chrono::system_clock::now());
+    return JsonResponse(
+        status,
+        {{"error", error},
+         {"error_description", "AADSTS" + std::to_string(aadsts) + ": " + text + " Trace ID: " + trace +
+                                   " Correlation ID: " + correlation + " Timestamp: " + timestamp},
+         {"error_codes", Json::array({aadsts})},
+         {"timestamp", timestamp},
+         {"trace_id", trace},
+         {"correlation_id", correlation},
+         {"error_uri", "https://login.microsoftonline.com/error?code=" + std::to_string(aadsts)}});
 }
 
 std::vector<std::string> Split(const std::string& path) {
@@ -182,7 +190,12 @@ std::optional<Json> DecodeTokenClaims(const std::string& token) {
 
 std::optional<api::Response> Auth::HandleTokenRequest(const api::Request& request,
                                                       const std::string& base_url) {
-    const auto parts = Split(request.path);
+    // MSAL canonicalizes the endpoints it is given: lower case and a trailing slash
+    // (AZURE_POD_IDENTITY_AUTHORITY_HOST becomes ".../metadata/identity/oauth2/token/"), which Azure's
+    // endpoints accept; so do these.
+    std::string path = request.path;
+    if (path.size() > 1 && path.back() == '/') path.pop_back();
+    const auto parts = Split(path);
     const int64_t now = NowSecs();
     const std::string lifetime = std::to_string(options_.token_lifetime_secs);
 
@@ -192,20 +205,33 @@ std::optional<api::Response> Auth::HandleTokenRequest(const api::Request& reques
     if ((v1 || v2) && request.method == "POST") {
         auto form = ParseForm(request.body);
         if (form["grant_type"] != "client_credentials")
-            return AadError(400, "unsupported_grant_type",
-                            "AADSTS70003: only client_credentials is supported here");
-        const Principal* p = FindByClient(form["client_id"]);
-        if (!p || p->kind != Principal::Kind::kServicePrincipal)
+            return AadError(400, "unsupported_grant_type", 70003,
+                            "The app requested an unsupported grant type '" + form["grant_type"] + "'.");
+        // As Azure AD: the tenant first, then the application in it, then its secret.
+        bool tenant_known = false;
+        for (const auto& candidate : options_.principals)
+            tenant_known |= candidate.kind == Principal::Kind::kServicePrincipal &&
+                            ToLower(candidate.tenant) == ToLower(parts[0]);  // tenants are case-insensitive
+        if (!tenant_known)
             return AadError(
-                400, "unauthorized_client",
-                "AADSTS700016: Application with identifier '" + form["client_id"] + "' was not found");
-        if (p->tenant != parts[0])
-            return AadError(400, "invalid_request", "AADSTS90002: Tenant '" + parts[0] + "' not found");
+                400, "invalid_request", 90002,
+                "Tenant '" + parts[0] + "' not found. Check to make sure you have the correct tenant ID.");
+        const Principal* p = FindByClient(form["client_id"]);
+        if (!p || p->kind != Principal::Kind::kServicePrincipal || ToLower(p->tenant) != ToLower(parts[0]))
+            return AadError(400, "unauthorized_client", 700016,
+                            "Application with identifier '" + form["client_id"] +
+                                "' was not found in the directory '" + parts[0] + "'.");
         if (p->client_secret != form["client_secret"])
-            return AadError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
+            return AadError(
+                401, "invalid_client", 7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the "
+                "client secret value, not the client secret ID, for a secret added to app '" +
+                    p->client_id + "'.");
         const std::string resource = ResourceFrom(v2 ? form["scope"] : form["resource"]);
         if (resource.empty())
-            return AadError(400, "invalid_request", "AADSTS900144: scope or resource is required");
+            return AadError(400, "invalid_request", 900144,
+                            "The request body must contain the following parameter: '" +
+                                std::string(v2 ? "scope" : "resource") + "'.");
         const std::string token = IssueToken(*p, resource, base_url + "/" + p->tenant + "/v2.0");
         Json body = {{"token_type", "Bearer"},
                      {"expires_in", options_.token_lifetime_secs},
@@ -218,23 +244,49 @@ std::optional<api::Response> Auth::HandleTokenRequest(const api::Request& reques
         }
         return JsonResponse(200, body);
     }
-    if (parts.size() == 4 && parts[1] == "v2.0" && parts[2] == ".well-known" &&
-        parts[3] == "openid-configuration") {
+    // Authority discovery, as MSAL and other OIDC clients read it: the v2.0 and v1 openid-configuration,
+    // the (empty) signing keys, and Azure AD's instance discovery naming this host as its own cloud.
+    const bool openid_v2 = parts.size() == 4 && parts[1] == "v2.0" && parts[2] == ".well-known" &&
+                           parts[3] == "openid-configuration";
+    const bool openid_v1 =
+        parts.size() == 3 && parts[1] == ".well-known" && parts[2] == "openid-configuration";
+    if ((openid_v2 || openid_v1) && request.method == "GET") {
         const std::string tenant_url = base_url + "/" + parts[0];
-        return JsonResponse(200, {{"issuer", tenant_url + "/v2.0"},
-                                  {"token_endpoint", tenant_url + "/oauth2/v2.0/token"},
-                                  {"authorization_endpoint", tenant_url + "/oauth2/v2.0/authorize"},
-                                  {"jwks_uri", tenant_url + "/discovery/v2.0/keys"},
-                                  {"response_types_supported", Json::array({"code", "token"})},
-                                  {"subject_types_supported", Json::array({"pairwise"})},
-                                  {"id_token_signing_alg_values_supported", Json::array({"RS256"})},
-                                  {"tenant_region_scope", "WW"}});
+        const std::string issuer =
+            openid_v2 ? tenant_url + "/v2.0" : base_url + "/" + parts[0] + "/";  // v1 issuers end with '/'
+        const std::string oauth = tenant_url + (openid_v2 ? "/oauth2/v2.0" : "/oauth2");
+        return JsonResponse(200,
+                            {{"token_endpoint", oauth + "/token"},
+                             {"token_endpoint_auth_methods_supported",
+                              Json::array({"client_secret_post", "private_key_jwt", "client_secret_basic"})},
+                             {"jwks_uri", tenant_url + "/discovery/" + (openid_v2 ? "v2.0/" : "") + "keys"},
+                             {"response_types_supported",
+                              Json::array({"code", "id_token", "code id_token", "id_token token"})},
+                             {"subject_types_supported", Json::array({"pairwise"})},
+                             {"id_token_signing_alg_values_supported", Json::array({"RS256"})},
+                             {"issuer", issuer},
+                             {"authorization_endpoint", oauth + "/authorize"},
+                             {"end_session_endpoint", oauth + "/logout"},
+                             {"tenant_region_scope", "WW"},
+                             {"cloud_instance_name", "adxflow-kusto-emulator"}});
+    }
+    if (parts.size() >= 3 && parts[1] == "discovery" && parts.back() == "keys" && request.method == "GET")
+        return JsonResponse(200, {{"keys", Json::array()}});  // tokens here are unsigned
+    if (parts.size() == 3 && parts[1] == "discovery" && parts[2] == "instance" && request.method == "GET") {
+        const std::string host = base_url.substr(base_url.find("://") + 3);
+        const std::string tenant = parts[0] == "common" ? "common" : parts[0];
+        return JsonResponse(200, {{"tenant_discovery_endpoint",
+                                   base_url + "/" + tenant + "/v2.0/.well-known/openid-configuration"},
+                                  {"api-version", "1.1"},
+                                  {"metadata", Json::array({{{"preferred_network", host},
+                                                             {"preferred_cache", host},
+                                                             {"aliases", Json::array({host})}}})}});
     }
 
     // Managed identity: IMDS (/metadata/identity/oauth2/token, header Metadata: true) and App Service
     // (/msi/token, header X-IDENTITY-HEADER). client_id / msi_res_id / object_id pick a user-assigned one.
-    const bool imds = request.path == "/metadata/identity/oauth2/token";
-    const bool app_service = request.path == "/msi/token";
+    const bool imds = path == "/metadata/identity/oauth2/token";
+    const bool app_service = path == "/msi/token";
     if ((imds || app_service) && request.method == "GET") {
         if (imds) {
             const std::string* metadata = request.Header("metadata");

@@ -99,6 +99,51 @@ TEST_F(AuthTest, ClientCredentialsV2AndV1IssueTokensForTheRequestedResource) {
               "http://127.0.0.1:8082/contoso/oauth2/v2.0/token");
 }
 
+// What MSAL (@azure/identity) needs beyond the token calls: OIDC discovery whose issuer is this host,
+// instance discovery, endpoints in the lower-case, trailing-slash form MSAL canonicalizes them to, and
+// Azure AD's error bodies (AADSTS code in error_codes and leading the description).
+TEST_F(AuthTest, DiscoveryAndErrorShapesAsMsalReadsThem) {
+    for (const char* path :
+         {"/contoso/v2.0/.well-known/openid-configuration", "/contoso/.well-known/openid-configuration"}) {
+        auto r = Call("GET", path);
+        ASSERT_EQ(r.status, 200) << path;
+        const Json doc = Json::parse(r.body);
+        for (const char* member : {"authorization_endpoint", "token_endpoint", "issuer", "jwks_uri"})
+            EXPECT_TRUE(doc.contains(member)) << path << " " << member;
+        EXPECT_EQ(doc["issuer"].get<std::string>().rfind("http://127.0.0.1:8082/contoso", 0), 0u);
+    }
+    EXPECT_EQ(Json::parse(Call("GET", "/contoso/discovery/v2.0/keys").body)["keys"], Json::array());
+    auto instance = Call("GET", "/common/discovery/instance", "", {},
+                         {{"api-version", "1.1"}, {"authorization_endpoint", "x"}});
+    ASSERT_EQ(instance.status, 200);
+    EXPECT_EQ(Json::parse(instance.body)["metadata"][0]["preferred_network"], "127.0.0.1:8082");
+
+    // MSAL lower-cases the authority (tenants are case-insensitive) and ends endpoints with '/'.
+    EXPECT_EQ(Call("POST", "/CONTOSO/oauth2/v2.0/token/",
+                   "grant_type=client_credentials&client_id=app-1&client_secret=s3cret&scope=x/.default")
+                  .status,
+              200);
+    auto imds = Call("GET", "/metadata/identity/oauth2/token/", "", {{"metadata", "true"}},
+                     {{"resource", "https://kusto.kusto.windows.net"}});
+    EXPECT_EQ(imds.status, 200) << imds.body;
+
+    auto error_of = [&](const std::string& tenant, const std::string& client, const std::string& secret) {
+        auto r = Call("POST", "/" + tenant + "/oauth2/v2.0/token",
+                      "grant_type=client_credentials&client_id=" + client + "&client_secret=" + secret +
+                          "&scope=x/.default");
+        return std::make_pair(r.status, Json::parse(r.body));
+    };
+    const auto [secret_status, secret] = error_of("contoso", "app-1", "nope");
+    EXPECT_EQ(secret_status, 401);
+    EXPECT_EQ(secret["error_codes"], Json::array({7000215}));
+    EXPECT_EQ(secret["error_description"].get<std::string>().rfind("AADSTS7000215: ", 0), 0u);
+    for (const char* member : {"timestamp", "trace_id", "correlation_id", "error_uri"})
+        EXPECT_TRUE(secret.contains(member)) << member;
+    // The tenant is checked before the application, as Azure AD does.
+    EXPECT_EQ(error_of("fabrikam", "ghost", "x").second["error_codes"], Json::array({90002}));
+    EXPECT_EQ(error_of("contoso", "ghost", "x").second["error_codes"], Json::array({700016}));
+}
+
 TEST_F(AuthTest, ManagedIdentityEndpointsPickSystemOrUserAssigned) {
     const std::map<std::string, std::string> metadata = {{"metadata", "true"}};
     auto system = Call("GET", "/metadata/identity/oauth2/token", "", metadata,
