@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <thread>
@@ -128,6 +129,20 @@ Result<std::string> Gzip(const std::string& raw) {
     return out;
 }
 
+// A table name as a command needs it: bare when it is a plain identifier, ['...'] otherwise.
+std::string TableRef(const std::string& name) {
+    bool plain = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+    for (char c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') plain = false;
+    if (plain) return name;
+    std::string quoted = "['";
+    for (char c : name) {
+        if (c == '\'' || c == '\\') quoted += '\\';
+        quoted += c;
+    }
+    return quoted + "']";
+}
+
 std::string JsonList(const std::vector<std::string>& items) {
     return Json(items).dump();
 }
@@ -216,7 +231,7 @@ Status AdxSink::PrepareColumns(const Schema& schema, const OpContext& ctx) {
     }
     KustoRequest request;
     request.database = c_.database;
-    request.csl = ".show table ['" + settings_.table + "'] schema as json";
+    request.csl = ".show table " + TableRef(settings_.table) + " schema as json";
     request.client_timeout = std::chrono::seconds(60);
     Rows rows;
     ADXFLOW_TRY(c_.engine->Management(request, rows, &ctx.cancel));
