@@ -132,8 +132,15 @@ Result<StorageOptions> ParseStorageOptions(const Json& section) {
 
 Result<IngestionMessage> ParseIngestionMessage(std::string_view text) {
     Json j = Json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
+    if (j.is_discarded() || !j.is_object()) {
+        // A client that base64-encodes the JSON and then lets its queue client encode again: the service
+        // decodes once, so this fails there too; the details say why.
+        if (auto inner = azure::Base64Decode(text); inner && Json::parse(*inner, nullptr, false).is_object())
+            return BadMessage(
+                "the queue message is base64 of base64 of the ingestion JSON (encoded twice?); "
+                "the message text must be the base64 of the JSON, decoded once");
         return BadMessage("the queue message is not a JSON object (expected base64 of the ingestion JSON)");
+    }
     IngestionMessage m;
     m.id = Text(FindMember(j, "Id"));
     if (m.id.empty()) m.id = NewUuid();

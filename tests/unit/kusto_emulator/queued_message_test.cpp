@@ -76,6 +76,10 @@ TEST(QueuedMessage, JavaCamelCaseNamesAndNodeStatusShape) {
 
 TEST(QueuedMessage, RefusesWhatCannotBeIngested) {
     EXPECT_FALSE(ParseIngestionMessage("not json").ok());
+    auto twice =
+        ParseIngestionMessage(azure::Base64Encode(R"({"BlobPath":"b","DatabaseName":"D","TableName":"T"})"));
+    ASSERT_FALSE(twice.ok());
+    EXPECT_NE(twice.error().message.find("encoded twice"), std::string::npos) << twice.error().message;
     EXPECT_FALSE(ParseIngestionMessage(R"({"DatabaseName":"D","TableName":"T"})").ok());
     EXPECT_FALSE(ParseIngestionMessage(R"({"BlobPath":"https://a/c/b","TableName":"T"})").ok());
     EXPECT_FALSE(ParseIngestionMessage(
