@@ -459,6 +459,10 @@ void QueuedIngestor::Report(const IngestionMessage& m, const IngestionOutcome& o
         if (!m.mapping_reference.empty()) props["ingestionMappingReference"] = m.mapping_reference;
         r.ingestion_properties = props.dump();
         target_.RecordFailure(std::move(r));
+        // One line per failed ingestion: what a developer looks for first when a client waits in vain.
+        std::fprintf(stderr, "adxflow-kusto-emulator: queued ingestion %s into %s.%s failed: %s: %s\n",
+                     m.id.c_str(), m.database.c_str(), m.table.c_str(), outcome.error_code.c_str(),
+                     outcome.details.c_str());
     }
     if (m.report_to_table()) WriteStatusRow(m, outcome, operation_id, activity_id);
     if (!m.report_to_queue()) return;
