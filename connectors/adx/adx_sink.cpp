@@ -408,7 +408,8 @@ Status AdxSink::Enqueue(const Chunk& chunk, const IngestResources& resources, co
     if (!settings_.mapping_name.empty() || !settings_.mapping_json.empty())
         props["ingestionMappingType"] = "Csv";
     props["tags"] = JsonList(tags);
-    props["ingestIfNotExists"] = JsonList({"ingest-by:" + tag});
+    props["ingestIfNotExists"] =
+        JsonList({tag});  // the ingest-by value, without its prefix (as the service defines it)
 
     Json message = {{"Id", chunk.source_id},
                     {"BlobPath", blob_url},
@@ -446,7 +447,7 @@ Status AdxSink::Enqueue(const Chunk& chunk, const IngestResources& resources, co
     ADXFLOW_ASSIGN_OR_RETURN(azure::ResourceUrl queue,
                              azure::ParseResourceUrl(queue_url, azure::StorageService::kQueue));
     azure::QueueClient queues(queue.account, c_.services->http());
-    ADXFLOW_TRY(queues.PutMessage(queue.container, azure::Base64Encode(message.dump()), {}, call));
+    ADXFLOW_TRY(queues.PutMessage(queue.container, message.dump(), {}, call));
     return Ok();
 }
 
