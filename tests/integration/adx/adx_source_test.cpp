@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -429,6 +430,136 @@ TEST_F(AdxSourceTest, BadSettingsAreRefusedWithTheFieldPath) {
     EXPECT_NE(Activity(acts, "BadTimeout")["error"].value("message", "").find("source.queryTimeout"),
               std::string::npos)
         << acts.dump(2);
+}
+
+}  // namespace
+}  // namespace adxflow::testing
+
+namespace adxflow::testing {
+namespace {
+
+// The three linked-service examples of ADF's ADX connector page, as printed there (placeholders and the
+// endpoint's trailing space included); the test fills the placeholders in as a user would.
+constexpr const char* kPageServicePrincipal = R"({
+    "name": "AzureDataExplorerLinkedService",
+    "properties": {
+        "type": "AzureDataExplorer",
+        "typeProperties": {
+            "endpoint": "https://<clusterName>.<regionName>.kusto.windows.net ",
+            "database": "<database name>",
+            "tenant": "<tenant name/id e.g. microsoft.onmicrosoft.com>",
+            "servicePrincipalId": "<service principal id>",
+            "servicePrincipalKey": {
+                "type": "SecureString",
+                "value": "<service principal key>"
+            }
+        }
+    }
+})";
+constexpr const char* kPageSystemIdentity = R"({
+    "name": "AzureDataExplorerLinkedService",
+    "properties": {
+        "type": "AzureDataExplorer",
+        "typeProperties": {
+            "endpoint": "https://<clusterName>.<regionName>.kusto.windows.net ",
+            "database": "<database name>",
+        }
+    }
+})";
+constexpr const char* kPageUserIdentity = R"({
+    "name": "AzureDataExplorerLinkedService",
+    "properties": {
+        "type": "AzureDataExplorer",
+        "typeProperties": {
+            "endpoint": "https://<clusterName>.<regionName>.kusto.windows.net ",
+            "database": "<database name>",
+            "credential": {
+                "referenceName": "credential1",
+                "type": "CredentialReference"
+            }
+        }
+    }
+})";
+
+std::string Fill(std::string text, const std::map<std::string, std::string>& values) {
+    for (const auto& [placeholder, value] : values)
+        for (size_t at; (at = text.find(placeholder)) != std::string::npos;)
+            text.replace(at, placeholder.size(), value);
+    return text;
+}
+
+TEST_F(AdxSourceTest, TheDocumentationsLinkedServiceExamplesRunAsWritten) {
+    // Pasted verbatim, the system-identity example has a trailing comma: a 400 that says where.
+    auto raw = daemon_->Raw(
+        "PUT", std::string(DaemonProcess::kFactoryPath) + "/linkedservices/PageSystem?api-version=2018-06-01",
+        kPageSystemIdentity);
+    ASSERT_TRUE(raw.ok());
+    EXPECT_EQ(raw->status, 400) << raw->text;
+    EXPECT_NE(raw->text.find("line 8"), std::string::npos) << raw->text;
+    EXPECT_NE(raw->text.find("column"), std::string::npos) << raw->text;
+
+    const std::map<std::string, std::string> values = {
+        {"https://<clusterName>.<regionName>.kusto.windows.net", emulator_->url()},
+        {"<database name>", "Sales"},
+        {"<tenant name/id e.g. microsoft.onmicrosoft.com>", kTenant},
+        {"<service principal id>", kAppId},
+        {"<service principal key>", kAppSecret}};
+    Put("credentials/credential1",
+        {{"properties", {{"type", "ManagedIdentity"}, {"typeProperties", {{"resourceId", kUserIdentity}}}}}});
+    std::string system = Fill(kPageSystemIdentity, values);
+    system.erase(system.find("\"Sales\",") + 7, 1);  // the user fixes the comma the 400 pointed at
+    const std::vector<std::pair<std::string, std::string>> examples = {
+        {"PageSp", Fill(kPageServicePrincipal, values)},
+        {"PageSystem", system},
+        {"PageUser", Fill(kPageUserIdentity, values)}};
+    Json activities = Json::array();
+    for (const auto& [name, text] : examples) {
+        // Every example is named AzureDataExplorerLinkedService; the user gives each its own name.
+        auto put = daemon_->Raw(
+            "PUT",
+            std::string(DaemonProcess::kFactoryPath) + "/linkedservices/" + name + "?api-version=2018-06-01",
+            Fill(text, {{"AzureDataExplorerLinkedService", name}}));
+        ASSERT_TRUE(put.ok());
+        ASSERT_EQ(put->status, 200) << name << ": " << put->text;
+        Put("datasets/" + name + "Table", AdxDataset(name));
+        activities.push_back(
+            {{"name", "Lookup" + name},
+             {"type", "Lookup"},
+             {"typeProperties",
+              {{"source", {{"type", "AzureDataExplorerSource"}, {"query", "TestTable1 | take 10"}}},
+               {"dataset", {{"referenceName", name + "Table"}, {"type", "DatasetReference"}}},
+               {"firstRowOnly", false}}}});
+    }
+    Mgmt(".create table TestTable1 (Id:long, Name:string)");
+    Mgmt(".ingest inline into table TestTable1 <|\n1,one\n2,two\n");
+    auto [run, acts] = RunPipeline("PageExamples", activities);
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    for (const auto& a : acts) EXPECT_EQ(a["output"].value("count", 0), 2) << a.dump(2);
+}
+
+TEST_F(AdxSourceTest, CommandActivityReportsTheFirstTableAsAdfDoes) {
+    Json command = {{"name", "ShowTables"},
+                    {"type", "AzureDataExplorerCommand"},
+                    {"linkedServiceName", {{"referenceName", "Adx_sp"}, {"type", "LinkedServiceReference"}}},
+                    {"typeProperties", {{"command", ".show tables"}, {"commandTimeout", "00:05:00"}}}};
+    Json bad = {{"name", "BadCommand"},
+                {"type", "AzureDataExplorerCommand"},
+                {"linkedServiceName", {{"referenceName", "Adx_sp"}, {"type", "LinkedServiceReference"}}},
+                {"typeProperties", {{"command", ".no such command"}}}};
+    auto [run, acts] = RunPipeline("Commands", Json::array({command, bad}));
+    EXPECT_EQ(run.value("status", ""), "Failed");
+    const Json shown = Activity(acts, "ShowTables");
+    ASSERT_EQ(shown.value("status", ""), "Succeeded") << shown.dump(2);
+    const Json& out = shown["output"];
+    ASSERT_TRUE(out["value"].is_array());
+    EXPECT_EQ(out.value("count", 0), out["value"].size());
+    bool people = false;
+    for (const auto& row : out["value"]) people = people || row.value("TableName", "") == "People";
+    EXPECT_TRUE(people) << out.dump(2);
+    const Json failed = Activity(acts, "BadCommand");
+    EXPECT_EQ(failed.value("status", ""), "Failed");
+    EXPECT_NE(failed["error"].value("message", "").find("no such command"), std::string::npos)
+        << failed.dump(2);
 }
 
 }  // namespace
