@@ -35,12 +35,16 @@ struct SourceStats {
     uint64_t rows_read = 0;
     uint64_t bytes_read = 0;
     uint64_t files_read = 0;
+    uint64_t peak_connections = 1;  // ADF's sourcePeakConnections
+    Json details = Json::object();  // store-specific fields merged into the Copy output (request ids, ...)
 };
 
 struct SinkStats {
     uint64_t rows_written = 0;
     uint64_t bytes_written = 0;
     uint64_t files_written = 0;
+    uint64_t peak_connections = 1;  // ADF's sinkPeakConnections
+    Json details = Json::object();  // store-specific fields merged into the Copy output
 };
 
 class Source {

@@ -342,6 +342,7 @@ Result<Json> AdxSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
 
     // Compression and upload run beside the source, a few chunks at a time.
     ADXFLOW_TRY(WaitForUploads(c_.max_parallel_uploads - 1));
+    stats_.peak_connections = std::max<uint64_t>(stats_.peak_connections, uploads_.size() + 1);
     auto raw = std::make_shared<std::string>(std::move(csv_));
     csv_.clear();
     chunk_rows_ = 0;
@@ -543,6 +544,9 @@ Status AdxSink::Finish(const OpContext& ctx) {
     ADXFLOW_TRY(Confirm(resources, ctx));
     spdlog::info("adx: run {} activity '{}': ingestion of {} chunk(s) confirmed", c_.run_id, c_.activity_name,
                  manifest_.size());
+    Json ids = Json::array();
+    for (const auto& chunk : manifest_) ids.push_back(chunk.source_id);
+    stats_.details["adxIngestionSourceIds"] = std::move(ids);
     DeleteStagingBlobs(resources);
     return Ok();
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/ids.hpp"
 #include "core/retry.hpp"
 
 namespace adxflow::adx {
@@ -18,6 +19,16 @@ Error Invalid(const std::string& path, const std::string& message) {
     return MakeError(ErrorKind::kInvalidInput, "adx.source", path + ": " + message, "InvalidSourceSettings",
                      path);
 }
+
+// For commands whose answer does not matter (.cancel query).
+class IgnoreRows final : public kusto::ResponseHandler {
+  public:
+    Status OnTableStart(const kusto::TableInfo&) override { return Ok(); }
+    Status OnRows(const kusto::TableInfo&, const RowBatch&) override { return Ok(); }
+    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
+        return Ok();
+    }
+};
 
 }  // namespace
 
@@ -99,13 +110,33 @@ class AdxSource::Handler final : public kusto::ResponseHandler {
 };
 
 AdxSource::AdxSource(std::shared_ptr<KustoClient> client, std::string database, AdxSourceSettings settings)
-    : client_(std::move(client)), database_(std::move(database)), settings_(std::move(settings)) {}
+    : client_(std::move(client)),
+      database_(std::move(database)),
+      settings_(std::move(settings)),
+      request_id_("adxflow;" + NewUuid()) {}
 
 AdxSource::~AdxSource() {
+    bool abandoned = false;
+    {
+        std::lock_guard lock(mu_);
+        abandoned = producer_.joinable() && !finished_;
+    }
     stop_.Cancel(MakeError(ErrorKind::kCancelled, "adx.source", "the source was closed"));
     {
         std::lock_guard lock(mu_);
         cv_.notify_all();
+    }
+    // Closing the socket stops the transfer, but the service would go on computing the query: tell it, as
+    // the SDKs do when a client gives up (a Lookup that has its rows, a cancelled or failed activity).
+    if (abandoned) {
+        KustoRequest cancel;
+        cancel.database = database_;
+        cancel.csl = ".cancel query \"" + request_id_ + "\"";
+        cancel.client_timeout = std::chrono::seconds(10);
+        IgnoreRows ignore;
+        auto sent = client_->Management(cancel, ignore, nullptr);
+        if (!sent.ok())
+            spdlog::debug("adx: .cancel query {} failed: {}", request_id_, sent.error().Describe());
     }
     if (producer_.joinable()) producer_.join();
 }
@@ -118,6 +149,10 @@ void AdxSource::Produce() {
     if (settings_.no_truncation) request.options["notruncation"] = true;
     request.client_timeout = settings_.query_timeout + kClientGrace;
     request.batch_rows = batch_rows_;
+    {
+        std::lock_guard lock(mu_);
+        request.client_request_id = request_id_;
+    }
 
     RetryPolicy policy;
     policy.retry_timeouts = false;  // the query would only time out again
@@ -151,6 +186,8 @@ void AdxSource::Produce() {
     if (result.ok()) {
         call_ = *result;
         stats_.bytes_read = call_.response_bytes;
+        stats_.details["adxQueryClientRequestId"] = call_.client_request_id;
+        if (!call_.activity_id.empty()) stats_.details["adxQueryActivityId"] = call_.activity_id;
     } else if (!error_) {
         error_ = std::move(result).error();
     }

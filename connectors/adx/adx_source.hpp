@@ -47,6 +47,7 @@ class AdxSource final : public Source {
     AdxSourceSettings settings_;
     CancellationToken stop_;  // the producer's token: the activity's cancel, or our destructor
     std::thread producer_;
+    const std::string request_id_;  // x-ms-client-request-id of the query, for .cancel query
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

@@ -217,6 +217,10 @@ class CopyExecutor final : public ActivityExecutor {
                            {"usedParallelCopies", 1},
                            {"detailedDurations", {{"queuingDuration", 0}, {"transferDuration", seconds}}}}})},
         };
+        output["sourcePeakConnections"] = in.peak_connections;
+        output["sinkPeakConnections"] = out.peak_connections;
+        for (const auto& [key, value] : in.details.items()) output[key] = value;
+        for (const auto& [key, value] : out.details.items()) output[key] = value;
         if (in.files_read) output["filesRead"] = in.files_read;
         if (out.files_written) output["filesWritten"] = out.files_written;
         if (resumed_rows > 0) output["resumedFromRow"] = resumed_rows;  // adxflow extension: resumed attempt

@@ -216,6 +216,7 @@ class V2StreamParser::Impl {
     struct Table {
         TableInfo info;
         bool started = false;
+        bool delivered = false;  // rows of this table went to the handler
         std::vector<KustoError> row_errors;
     };
 
@@ -429,6 +430,15 @@ class V2StreamParser::Impl {
             return true;
         }
         if (!StartTable(*current_)) return false;
+        // A progressive DataReplace fragment restates the whole table. A streaming reader has already handed
+        // the earlier rows on and cannot take them back, so it says so instead of duplicating them. (The ADX
+        // connector never asks for progressive results.)
+        if (MemberString(*header, "FragmentType") == "DataReplace" && current_->delivered) {
+            Fail(Malformed("table " + current_->info.name +
+                           " was restated by a DataReplace fragment after its rows were delivered; request "
+                           "non-progressive results to stream them"));
+            return false;
+        }
         batch_.Reset(current_->info.schema.size());
         scratch_.assign(current_->info.schema.size(), Value{});
         return true;
@@ -611,6 +621,7 @@ class V2StreamParser::Impl {
 
     bool Flush() {
         if (!current_ || batch_.empty()) return true;
+        current_->delivered = true;
         bool ok = Check(handler_.OnRowsOwned(current_->info, batch_));
         batch_.Reset(current_->info.schema.size());
         return ok;

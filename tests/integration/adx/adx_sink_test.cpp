@@ -326,6 +326,23 @@ TEST_F(AdxSinkTest, AnIngestionThatFailsAfterEnqueueFailsTheActivity) {
     EXPECT_EQ(Count("Rejected"), 0);
 }
 
+// A transient failure of one chunk's ingestion fails the attempt; the activity's retry republishes the
+// manifest: the chunks already in are skipped by the service, the failed one lands, nothing twice.
+TEST_F(AdxSinkTest, ATransientIngestionFailureIsRetriedWithoutDuplicates) {
+    Kusto(".create table Flaky (id:long, customer:string, amount:real, note:string)");
+    auto armed = emulator_->Post("/_emulator/faults",
+                                 R"({"action":"failIngestion","table":"Flaky","count":1,"permanent":false})");
+    ASSERT_TRUE(armed.ok() && armed->status < 300);
+    WriteFile(work_->path() / "files/in/flaky.csv", OrdersCsv(30000));
+    auto [run, acts] =
+        Run("Flaky", Json::array({CopyToAdx("Load", "flaky.csv", "Flaky", {{"type", "AzureDataExplorerSink"}},
+                                            /*retry=*/1)}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2);
+    ASSERT_EQ(acts.size(), 2u) << acts.dump(2);
+    EXPECT_EQ(Count("Flaky"), 30000);
+    EXPECT_EQ(Count("Flaky | distinct id"), 30000);
+}
+
 // Reads the activity's checkpoint from the daemon's SQLite file (read-only; WAL readers do not block it).
 Json Checkpoint(const fs::path& db, const std::string& run_id) {
     sqlite3* h = nullptr;

@@ -282,6 +282,9 @@ TEST_F(AdxSourceTest, LookupCountFeedsACopyOfTheTableToCsvWithEveryValue) {
     EXPECT_EQ(out.value("rowsRead", 0), 250);
     EXPECT_EQ(out.value("rowsCopied", 0), 250);
     EXPECT_GT(out.value("dataRead", 0), 0);
+    EXPECT_EQ(out.value("sourcePeakConnections", 0), 1);
+    EXPECT_EQ(out.value("sinkPeakConnections", 0), 1);
+    EXPECT_EQ(out.value("adxQueryClientRequestId", "").rfind("adxflow;", 0), 0u) << out.dump(2);
 
     auto rows = ReadCsv("people-250.csv");
     ASSERT_EQ(rows.size(), 251u);
