@@ -131,6 +131,10 @@ struct ConnectorDescriptor {
     std::function<Result<Json>(const EndpointSpec& linked_service, const Json& type_properties,
                                const OpContext& ctx)>
         run_activity;
+    // "Test connection": checks a resolved linked service step by step and reports each step as
+    // {"name", "status": "Succeeded"|"Failed"|"Skipped", "message"}; the steps are the connector's own
+    // (ADX: token, reach, database, role). Null when the connector has no such check.
+    std::function<Json(const EndpointSpec& linked_service, const OpContext& ctx)> test_connection;
 
     bool KnowsLinkedService(std::string_view type) const {
         for (const auto& t : linked_service_types)

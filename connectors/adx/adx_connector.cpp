@@ -40,6 +40,9 @@ ConnectorDescriptor MakeAdxConnector(std::shared_ptr<AdxServices> services, AdxE
         context.confirm_timeout = env.ingest_confirm_timeout;
         return std::unique_ptr<Sink>(std::make_unique<AdxSink>(std::move(context), std::move(settings)));
     };
+    d.test_connection = [services, env](const EndpointSpec& spec, const OpContext& ctx) {
+        return TestAdxConnection(*services, env, spec, ctx);
+    };
     d.activity_types = {"AzureDataExplorerCommand"};
     d.run_activity = [services, env](const EndpointSpec& spec, const Json& tp, const OpContext& ctx) {
         return RunAdxCommand(*services, env, spec, tp, ctx);

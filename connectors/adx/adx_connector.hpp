@@ -13,5 +13,8 @@ namespace adxflow::adx {
 // `services` is shared by every activity (connection pool, token cache, audiences).
 ConnectorDescriptor MakeAdxConnector(std::shared_ptr<AdxServices> services, AdxEnvironment env);
 ConnectorDescriptor MakeKeyVaultDescriptor();
+// The connection test behind POST linkedservices/{name}/testConnection (adx_test_connection.cpp).
+Json TestAdxConnection(AdxServices& services, const AdxEnvironment& env, const EndpointSpec& spec,
+                       const OpContext& ctx);
 
 }  // namespace adxflow::adx

@@ -65,6 +65,12 @@ Result<EndpointSpec> ResolveEndpoint(const ActivityTask& task, const Json& datas
 Status ResolveLinkedService(const ActivityTask& task, const Json& reference, const expr::EvalContext& ctx,
                             EndpointSpec& spec);
 
+// Resolves linked service `name` (parameters bound to `parameters` and their defaults, expressions
+// evaluated with the factory's global parameters, references inlined) and runs its connector's
+// test_connection. The result: {"linkedService", "type", "succeeded", "failedStep"?, "steps": [...]}.
+Result<Json> TestLinkedService(const ExecutionServices& services, const std::string& name,
+                               const Json& parameters);
+
 // Executors for the activity types connectors own (ConnectorDescriptor::activity_types).
 std::unique_ptr<ActivityExecutor> MakeConnectorActivityExecutor(const ConnectorDescriptor& connector);
 

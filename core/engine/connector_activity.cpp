@@ -49,6 +49,42 @@ class ConnectorActivityExecutor final : public ActivityExecutor {
 
 }  // namespace
 
+Result<Json> TestLinkedService(const ExecutionServices& services, const std::string& name,
+                               const Json& parameters) {
+    ActivityTask task;
+    task.run_id = "test-connection";
+    task.activity_name = "TestConnection";
+    task.services = &services;
+    task.op.clock = services.clock;
+    ADXFLOW_ASSIGN_OR_RETURN(Json globals, services.definitions->GetGlobalParameters());
+    Json global_values = Json::object();
+    if (globals.is_object())
+        for (const auto& [key, value] : globals.items())
+            global_values[key] = value.is_object() && value.contains("value") ? value["value"] : value;
+    task.eval.pipeline = {
+        {"DataFactory", ""}, {"parameters", Json::object()}, {"globalParameters", global_values}};
+    EndpointSpec spec;
+    Json reference = {
+        {"referenceName", name}, {"type", "LinkedServiceReference"}, {"parameters", parameters}};
+    ADXFLOW_TRY(ResolveLinkedService(task, reference, task.eval, spec));
+    const ConnectorDescriptor* connector = services.connectors->ForLinkedService(spec.linked_service_type);
+    if (!connector || !connector->test_connection)
+        return MakeError(ErrorKind::kUnsupported, "test_connection",
+                         "linked services of type '" + spec.linked_service_type + "' have no connection test",
+                         "TestConnectionUnsupported");
+    Json steps = connector->test_connection(spec, task.op);
+    Json out = {
+        {"linkedService", name}, {"type", spec.linked_service_type}, {"steps", steps}, {"succeeded", true}};
+    for (const auto& step : steps) {
+        if (step.value("status", "") == "Failed") {
+            out["succeeded"] = false;
+            out["failedStep"] = step.value("name", "");
+            break;
+        }
+    }
+    return out;
+}
+
 std::unique_ptr<ActivityExecutor> MakeConnectorActivityExecutor(const ConnectorDescriptor& connector) {
     return std::make_unique<ConnectorActivityExecutor>(connector);
 }

@@ -64,6 +64,9 @@ public:
 
     // Activity types this engine executes (for validation at PUT).
     std::set<std::string> ActivityTypes() const;
+    // What executors use (definitions, connectors, clock): for API calls that resolve definitions the way
+    // an activity would, such as a linked service's connection test.
+    const ExecutionServices& services() const { return services_; }
 
 private:
     struct ActivityState;

@@ -40,8 +40,11 @@ Response JsonResponse(int status, const Json& body) {
     return r;
 }
 
-Response ErrorResponse(int status, const std::string& code, const std::string& message, const std::string& target) {
-    Json err = {{"error", {{"code", code}, {"message", message}, {"target", target.empty() ? Json(nullptr) : Json(target)}}}};
+Response ErrorResponse(int status, const std::string& code, const std::string& message,
+                       const std::string& target) {
+    Json err = {
+        {"error",
+         {{"code", code}, {"message", message}, {"target", target.empty() ? Json(nullptr) : Json(target)}}}};
     return JsonResponse(status, err);
 }
 
@@ -49,15 +52,42 @@ Response ErrorResponse(const Error& e) {
     int status = 500;
     std::string code = e.code;
     switch (e.kind) {
-        case ErrorKind::kInvalidInput: status = 400; if (code.empty()) code = "BadRequest"; break;
-        case ErrorKind::kNotFound: status = 404; if (code.empty()) code = "NotFound"; break;
-        case ErrorKind::kConflict: status = code == "PreconditionFailed" ? 412 : 409; if (code.empty()) code = "Conflict"; break;
-        case ErrorKind::kUnauthorized: status = 401; if (code.empty()) code = "Unauthorized"; break;
-        case ErrorKind::kForbidden: status = 403; if (code.empty()) code = "Forbidden"; break;
-        case ErrorKind::kTooLarge: status = 413; if (code.empty()) code = "RequestEntityTooLarge"; break;
-        case ErrorKind::kUnsupported: status = 400; if (code.empty()) code = "NotSupported"; break;
-        case ErrorKind::kTransient: status = 503; if (code.empty()) code = "ServiceUnavailable"; break;
-        default: status = 500; code = "InternalServerError"; break;
+        case ErrorKind::kInvalidInput:
+            status = 400;
+            if (code.empty()) code = "BadRequest";
+            break;
+        case ErrorKind::kNotFound:
+            status = 404;
+            if (code.empty()) code = "NotFound";
+            break;
+        case ErrorKind::kConflict:
+            status = code == "PreconditionFailed" ? 412 : 409;
+            if (code.empty()) code = "Conflict";
+            break;
+        case ErrorKind::kUnauthorized:
+            status = 401;
+            if (code.empty()) code = "Unauthorized";
+            break;
+        case ErrorKind::kForbidden:
+            status = 403;
+            if (code.empty()) code = "Forbidden";
+            break;
+        case ErrorKind::kTooLarge:
+            status = 413;
+            if (code.empty()) code = "RequestEntityTooLarge";
+            break;
+        case ErrorKind::kUnsupported:
+            status = 400;
+            if (code.empty()) code = "NotSupported";
+            break;
+        case ErrorKind::kTransient:
+            status = 503;
+            if (code.empty()) code = "ServiceUnavailable";
+            break;
+        default:
+            status = 500;
+            code = "InternalServerError";
+            break;
     }
     if (status == 500) spdlog::error("api: {}", e.Describe());
     return ErrorResponse(status, code, e.message, e.target);
@@ -95,27 +125,30 @@ Response FactoryApi::Handle(const Request& req) {
                 route.rest.assign(parts.begin() + 8, parts.end());
                 const std::string* version = req.Query("api-version");
                 if (!version)
-                    res = ErrorResponse(400, "MissingApiVersionParameter",
-                                        "The api-version query parameter (?api-version=) is required for all requests.");
+                    res = ErrorResponse(
+                        400, "MissingApiVersionParameter",
+                        "The api-version query parameter (?api-version=) is required for all requests.");
                 else if (*version != kApiVersion)
                     res = ErrorResponse(400, "InvalidApiVersionParameter",
-                                        "The api-version '" + *version + "' is invalid. The supported version is '" +
-                                            kApiVersion + "'.");
+                                        "The api-version '" + *version +
+                                            "' is invalid. The supported version is '" + kApiVersion + "'.");
                 else
                     res = Dispatch(req, route);
             }
         } else if (!parts.empty() && parts[0] == "v1") {
             matched = true;
             route.prefix = std::string("/subscriptions/") + kDefaultSubscription + "/resourceGroups/" +
-                           kDefaultResourceGroup + "/providers/Microsoft.DataFactory/factories/" + d_.factory_name;
+                           kDefaultResourceGroup + "/providers/Microsoft.DataFactory/factories/" +
+                           d_.factory_name;
             route.rest.assign(parts.begin() + 1, parts.end());
             res = Dispatch(req, route);
         }
         if (!matched) res = ErrorResponse(404, "NotFound", "no such path: " + req.path);
     }
     if (d_.metrics)
-        d_.metrics->ApiRequest(req.method, res.status,
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        d_.metrics->ApiRequest(
+            req.method, res.status,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     return res;
 }
 
@@ -130,12 +163,17 @@ Response FactoryApi::Dispatch(const Request& req, Route& route) {
     if (IEquals(r[0], "pipelineruns")) {
         if (r.size() == 2 && m == "GET") return GetRun(route, r[1]);
         if (r.size() == 3 && m == "POST" && IEquals(r[2], "cancel")) return CancelRun(r[1]);
-        if (r.size() == 3 && m == "POST" && IEquals(r[2], "queryActivityruns")) return QueryActivityRuns(req, r[1]);
+        if (r.size() == 3 && m == "POST" && IEquals(r[2], "queryActivityruns"))
+            return QueryActivityRuns(req, r[1]);
         return ErrorResponse(404, "NotFound", "no such path: " + req.path);
     }
     if (r.size() == 3 && IEquals(r[0], "pipelines") && IEquals(r[2], "createRun")) {
         if (m != "POST") return ErrorResponse(405, "MethodNotAllowed", "use POST");
         return CreateRun(req, route, r[1]);
+    }
+    if (r.size() == 3 && IEquals(r[0], "linkedservices") && IEquals(r[2], "testConnection")) {
+        if (m != "POST") return ErrorResponse(405, "MethodNotAllowed", "use POST");
+        return TestConnection(req, r[1]);
     }
     if (model::ParseCollectionName(r[0]) && r.size() <= 2) return HandleResource(req, route);
     return ErrorResponse(404, "NotFound", "no such path: " + req.path);
@@ -156,7 +194,9 @@ Json Envelope(const std::string& prefix, model::ResourceKind kind, const storage
             {"etag", stored.etag}};
 }
 
-bool IsExpressionName(const std::string& name) { return !name.empty() && name[0] == '@'; }
+bool IsExpressionName(const std::string& name) {
+    return !name.empty() && name[0] == '@';
+}
 
 }  // namespace
 
@@ -164,7 +204,8 @@ Response FactoryApi::HandleResource(const Request& req, const Route& route) {
     auto kind = *model::ParseCollectionName(route.rest[0]);
     const std::string collection(model::CollectionName(kind));
     if (route.rest.size() == 1) {
-        if (req.method != "GET") return ErrorResponse(405, "MethodNotAllowed", "use GET to list " + collection);
+        if (req.method != "GET")
+            return ErrorResponse(405, "MethodNotAllowed", "use GET to list " + collection);
         auto list = d_.store->ListResources(collection);
         if (!list.ok()) return ErrorResponse(list.error());
         Json value = Json::array();
@@ -214,11 +255,12 @@ Response FactoryApi::PutResource(const Request& req, const Route& route) {
         if (!found.ok()) return ErrorResponse(found.error());
         if (!*found)
             return ErrorResponse(400, "BadRequest",
-                                 ref.path + ": the " + std::string(model::DisplayName(ref.kind)) + " '" + ref.name +
-                                     "' referenced here does not exist",
+                                 ref.path + ": the " + std::string(model::DisplayName(ref.kind)) + " '" +
+                                     ref.name + "' referenced here does not exist",
                                  ref.path);
     }
-    for (const auto& w : validated->warnings) spdlog::warn("api: {} '{}': {}", model::DisplayName(kind), name, w);
+    for (const auto& w : validated->warnings)
+        spdlog::warn("api: {} '{}': {}", model::DisplayName(kind), name, w);
 
     auto previous = d_.store->GetResource(collection, name);
     if (!previous.ok()) return ErrorResponse(previous.error());
@@ -252,7 +294,8 @@ Response FactoryApi::HandleFactory(const Request& req, const Route& route) {
                     e.message = "properties.globalParameters: " + e.message;
                     return ErrorResponse(e);
                 }
-                if (auto s = d_.store->PutGlobalParameters(*globals); !s.ok()) return ErrorResponse(s.error());
+                if (auto s = d_.store->PutGlobalParameters(*globals); !s.ok())
+                    return ErrorResponse(s.error());
             }
         }
     } else if (req.method != "GET") {
@@ -260,15 +303,15 @@ Response FactoryApi::HandleFactory(const Request& req, const Route& route) {
     }
     auto globals = d_.store->GetGlobalParameters();
     if (!globals.ok()) return ErrorResponse(globals.error());
-    return JsonResponse(200, {{"id", route.prefix},
-                              {"name", d_.factory_name},
-                              {"type", "Microsoft.DataFactory/factories"},
-                              {"location", "local"},
-                              {"properties",
-                               {{"provisioningState", "Succeeded"},
-                                {"version", "2018-06-01"},
-                                {"globalParameters", *globals}}},
-                              {"tags", Json::object()}});
+    return JsonResponse(
+        200,
+        {{"id", route.prefix},
+         {"name", d_.factory_name},
+         {"type", "Microsoft.DataFactory/factories"},
+         {"location", "local"},
+         {"properties",
+          {{"provisioningState", "Succeeded"}, {"version", "2018-06-01"}, {"globalParameters", *globals}}},
+         {"tags", Json::object()}});
 }
 
 }  // namespace adxflow::api

@@ -30,11 +30,11 @@ struct FactoryApiDeps {
 };
 
 class FactoryApi {
-public:
+  public:
     explicit FactoryApi(FactoryApiDeps deps) : d_(std::move(deps)) {}
     Response Handle(const Request& request);
 
-private:
+  private:
     // Where a request points: the factory prefix it used (echoed in resource ids) and the rest of the path.
     struct Route {
         std::string prefix;             // "/subscriptions/.../factories/{f}"
@@ -48,6 +48,9 @@ private:
     Response CreateRun(const Request& request, const Route& route, const std::string& pipeline);
     Response GetRun(const Route& route, const std::string& run_id);
     Response CancelRun(const std::string& run_id);
+    // adxflow extension: POST linkedservices/{name}/testConnection [{"parameters": {...}}] checks the linked
+    // service step by step (ADX: token, reach, database, role) and says which step failed.
+    Response TestConnection(const Request& request, const std::string& name);
     Response QueryRuns(const Request& request, const Route& route);
     Response QueryActivityRuns(const Request& request, const std::string& run_id);
 
@@ -55,7 +58,8 @@ private:
 };
 
 // A CloudError response: {"error": {"code", "message", "target"}}.
-Response ErrorResponse(int status, const std::string& code, const std::string& message, const std::string& target = {});
+Response ErrorResponse(int status, const std::string& code, const std::string& message,
+                       const std::string& target = {});
 // Maps an Error to its HTTP status and CloudError code.
 Response ErrorResponse(const Error& error);
 Response JsonResponse(int status, const Json& body);

@@ -1,6 +1,7 @@
 // Run endpoints: createRun, pipelineruns/{id}, cancel, queryPipelineRuns, queryActivityruns.
 #include <spdlog/spdlog.h>
 
+#include "core/engine/activity.hpp"
 #include "core/model/secrets.hpp"
 #include "daemon/http/factory_api.hpp"
 
@@ -11,7 +12,9 @@ namespace {
 using engine::ActivityRun;
 using engine::PipelineRun;
 
-Json OptionalTime(const std::optional<TimePoint>& t) { return t ? Json(FormatTimestamp(*t)) : Json(nullptr); }
+Json OptionalTime(const std::optional<TimePoint>& t) {
+    return t ? Json(FormatTimestamp(*t)) : Json(nullptr);
+}
 
 // ADF reports run parameters as strings; SecureString parameters are masked.
 Json RenderParameters(const PipelineRun& run) {
@@ -23,9 +26,12 @@ Json RenderParameters(const PipelineRun& run) {
             if (const Json* decl = FindMember(*declared, it.key()))
                 if (const Json* type = FindMember(*decl, "type"); type && type->is_string())
                     secure = IEquals(type->get<std::string>(), "SecureString");
-        if (secure) out[it.key()] = std::string(model::kSecretMask);
-        else if (it.value().is_string()) out[it.key()] = it.value();
-        else out[it.key()] = it.value().dump();
+        if (secure)
+            out[it.key()] = std::string(model::kSecretMask);
+        else if (it.value().is_string())
+            out[it.key()] = it.value();
+        else
+            out[it.key()] = it.value().dump();
     }
     return out;
 }
@@ -116,7 +122,8 @@ Result<engine::RunFilter> ParseFilter(const std::string& body_text, bool require
             const Json* operand = FindMember(item, "operand");
             const Json* op = FindMember(item, "operator");
             const Json* values = FindMember(item, "values");
-            if (!operand || !operand->is_string() || !op || !op->is_string() || !values || !values->is_array())
+            if (!operand || !operand->is_string() || !op || !op->is_string() || !values ||
+                !values->is_array())
                 return bad(path + " needs operand, operator and values", path);
             c.operand = operand->get<std::string>();
             c.op = op->get<std::string>();
@@ -126,7 +133,8 @@ Result<engine::RunFilter> ParseFilter(const std::string& body_text, bool require
     }
     if (const Json* order = FindMember(body, "orderBy"); order && order->is_array() && !order->empty()) {
         const Json& first = (*order)[0];
-        if (const Json* by = FindMember(first, "orderBy"); by && by->is_string()) f.order_by = by->get<std::string>();
+        if (const Json* by = FindMember(first, "orderBy"); by && by->is_string())
+            f.order_by = by->get<std::string>();
         if (const Json* dir = FindMember(first, "order"); dir && dir->is_string())
             f.descending = IEquals(dir->get<std::string>(), "DESC");
     }
@@ -151,14 +159,16 @@ Response FactoryApi::CreateRun(const Request& req, const Route& route, const std
         auto params = ParseJson(req.body, "request body");
         if (!params.ok()) return ErrorResponse(params.error());
         if (!params->is_null() && !params->is_object())
-            return ErrorResponse(400, "BadRequest", "the createRun body must be an object of parameter values");
+            return ErrorResponse(400, "BadRequest",
+                                 "the createRun body must be an object of parameter values");
         if (params->is_object()) request.parameters = *params;
     }
     // Rerun with the parameters of an earlier run; isRecovery keeps it in that run's group.
     if (const std::string* ref = req.Query("referencePipelineRunId"); ref && !ref->empty()) {
         auto earlier = d_.store->GetPipelineRun(*ref);
         if (!earlier.ok()) return ErrorResponse(earlier.error());
-        if (!*earlier) return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + *ref + "' does not exist");
+        if (!*earlier)
+            return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + *ref + "' does not exist");
         request.parameters = (*earlier)->parameters;
         if (const std::string* rec = req.Query("isRecovery"); rec && IEquals(*rec, "true"))
             request.run_group_id = (*earlier)->run_group_id;
@@ -171,7 +181,8 @@ Response FactoryApi::CreateRun(const Request& req, const Route& route, const std
 Response FactoryApi::GetRun(const Route& route, const std::string& run_id) {
     auto run = d_.store->GetPipelineRun(run_id);
     if (!run.ok()) return ErrorResponse(run.error());
-    if (!*run) return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + run_id + "' does not exist");
+    if (!*run)
+        return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + run_id + "' does not exist");
     Json out = RenderRun(**run);
     out["id"] = route.prefix + "/pipelineruns/" + run_id;
     return JsonResponse(200, out);
@@ -180,7 +191,8 @@ Response FactoryApi::GetRun(const Route& route, const std::string& run_id) {
 Response FactoryApi::CancelRun(const std::string& run_id) {
     auto run = d_.store->GetPipelineRun(run_id);
     if (!run.ok()) return ErrorResponse(run.error());
-    if (!*run) return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + run_id + "' does not exist");
+    if (!*run)
+        return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + run_id + "' does not exist");
     if (!engine::IsTerminalRunStatus((*run)->status)) d_.engine->Cancel(run_id);
     Response r;
     r.status = 200;
@@ -198,14 +210,16 @@ Response FactoryApi::QueryRuns(const Request& req, const Route& route) {
         r["id"] = route.prefix + "/pipelineruns/" + run.run_id;
         value.push_back(std::move(r));
     }
-    return JsonResponse(200, {{"value", value},
-                              {"continuationToken", page->continuation.empty() ? Json(nullptr) : Json(page->continuation)}});
+    return JsonResponse(
+        200, {{"value", value},
+              {"continuationToken", page->continuation.empty() ? Json(nullptr) : Json(page->continuation)}});
 }
 
 Response FactoryApi::QueryActivityRuns(const Request& req, const std::string& run_id) {
     auto run = d_.store->GetPipelineRun(run_id);
     if (!run.ok()) return ErrorResponse(run.error());
-    if (!*run) return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + run_id + "' does not exist");
+    if (!*run)
+        return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + run_id + "' does not exist");
     auto filter = ParseFilter(req.body, true);
     if (!filter.ok()) return ErrorResponse(filter.error());
     if (filter->order_by == "RunStart") {
@@ -218,6 +232,24 @@ Response FactoryApi::QueryActivityRuns(const Request& req, const std::string& ru
     Json value = Json::array();
     for (const auto& a : *list) value.push_back(RenderActivityRun(a, **run));
     return JsonResponse(200, {{"value", value}, {"continuationToken", nullptr}});
+}
+
+}  // namespace adxflow::api
+
+namespace adxflow::api {
+
+// The check runs on the API thread: it makes a few small requests (a token, the auth metadata, one query,
+// one command), each with its own deadline, so it cannot hold a worker or the scheduler.
+Response FactoryApi::TestConnection(const Request& req, const std::string& name) {
+    Json parameters = Json::object();
+    if (!req.body.empty()) {
+        auto body = ParseJson(req.body, "request body");
+        if (!body.ok()) return ErrorResponse(body.error());
+        if (const Json* p = FindMember(*body, "parameters"); p && p->is_object()) parameters = *p;
+    }
+    auto result = engine::TestLinkedService(d_.engine->services(), name, parameters);
+    if (!result.ok()) return ErrorResponse(result.error());
+    return JsonResponse(200, *result);
 }
 
 }  // namespace adxflow::api

@@ -567,3 +567,51 @@ TEST_F(AdxSourceTest, CommandActivityReportsTheFirstTableAsAdfDoes) {
 
 }  // namespace
 }  // namespace adxflow::testing
+
+namespace adxflow::testing {
+namespace {
+
+TEST_F(AdxSourceTest, TestConnectionSaysWhichStepFailed) {
+    auto test = [&](const std::string& name, Json type_properties) -> Json {
+        Put("linkedservices/" + name,
+            {{"properties", {{"type", "AzureDataExplorer"}, {"typeProperties", type_properties}}}});
+        auto r = daemon_->Arm("POST", "linkedservices/" + name + "/testConnection", Json::object());
+        EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->text : r.error().message);
+        return r.ok() ? r->body : Json();
+    };
+    auto status_of = [](const Json& result, const std::string& step) {
+        for (const auto& s : result.value("steps", Json::array()))
+            if (s.value("name", "") == step) return s.value("status", "");
+        return std::string("missing");
+    };
+    Json sp = {{"endpoint", emulator_->url()},
+               {"database", "Sales"},
+               {"tenant", kTenant},
+               {"servicePrincipalId", kAppId},
+               {"servicePrincipalKey", {{"type", "SecureString"}, {"value", kAppSecret}}}};
+    Json good = test("TcGood", sp);
+    EXPECT_TRUE(good.value("succeeded", false)) << good.dump(2);
+    for (const char* step : {"token", "reach", "database", "role"})
+        EXPECT_EQ(status_of(good, step), "Succeeded") << step;
+
+    Json wrong_key = sp;
+    wrong_key["servicePrincipalKey"]["value"] = "not-the-secret";
+    Json bad_token = test("TcBadKey", wrong_key);
+    EXPECT_EQ(bad_token.value("failedStep", ""), "token") << bad_token.dump(2);
+    EXPECT_EQ(bad_token.dump().find("not-the-secret"), std::string::npos);
+
+    Json unreachable = sp;
+    unreachable["endpoint"] = "https://127.0.0.1:1";
+    EXPECT_EQ(test("TcUnreachable", unreachable).value("failedStep", ""), "reach");
+
+    Json other_db = sp;
+    other_db["database"] = "NoSuchDatabase";
+    EXPECT_EQ(test("TcNoDb", other_db).value("failedStep", ""), "database");
+
+    // The system identity has a role on Sales only.
+    Json no_role = test("TcNoRole", {{"endpoint", emulator_->url()}, {"database", "NetDefaultDB"}});
+    EXPECT_EQ(no_role.value("failedStep", ""), "role") << no_role.dump(2);
+}
+
+}  // namespace
+}  // namespace adxflow::testing
