@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/adx/result_tables.hpp"
 #include "core/ids.hpp"
 #include "core/retry.hpp"
 
@@ -19,16 +20,6 @@ Error Invalid(const std::string& path, const std::string& message) {
     return MakeError(ErrorKind::kInvalidInput, "adx.source", path + ": " + message, "InvalidSourceSettings",
                      path);
 }
-
-// For commands whose answer does not matter (.cancel query).
-class IgnoreRows final : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const kusto::TableInfo&) override { return Ok(); }
-    Status OnRows(const kusto::TableInfo&, const RowBatch&) override { return Ok(); }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-};
 
 }  // namespace
 
@@ -133,7 +124,7 @@ AdxSource::~AdxSource() {
         cancel.database = database_;
         cancel.csl = ".cancel query \"" + request_id_ + "\"";
         cancel.client_timeout = std::chrono::seconds(10);
-        IgnoreRows ignore;
+        DiscardRows ignore;
         auto sent = client_->Management(cancel, ignore, nullptr);
         if (!sent.ok())
             spdlog::debug("adx: .cancel query {} failed: {}", request_id_, sent.error().Describe());

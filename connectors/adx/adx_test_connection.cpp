@@ -1,5 +1,6 @@
 // "Test connection" for AzureDataExplorer linked services: which of token, reach, database and role fails.
 #include "connectors/adx/adx_connector.hpp"
+#include "connectors/adx/result_tables.hpp"
 
 namespace adxflow::adx {
 
@@ -8,15 +9,6 @@ namespace {
 Json Step(const std::string& name, const char* status, const std::string& message) {
     return {{"name", name}, {"status", status}, {"message", message}};
 }
-
-class Discard final : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const kusto::TableInfo&) override { return Ok(); }
-    Status OnRows(const kusto::TableInfo&, const RowBatch&) override { return Ok(); }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-};
 
 }  // namespace
 
@@ -57,7 +49,7 @@ Json TestAdxConnection(AdxServices& services, const AdxEnvironment& env, const E
     request.database = ls->database;
     request.csl = "print adxflow_test_connection = 1";
     request.client_timeout = std::chrono::seconds(30);
-    Discard discard;
+    DiscardRows discard;
     auto answer = client->Query(request, discard, &ctx.cancel);
     if (answer.ok()) {
         steps.push_back(Step("reach", "Succeeded", ls->endpoint + " answered"));

@@ -2,43 +2,11 @@
 
 #include <cctype>
 
+#include "connectors/adx/result_tables.hpp"
+
 namespace adxflow::adx {
 
 namespace {
-
-// Collects the first table of a v1 answer as rows of text.
-class TextTable final : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const kusto::TableInfo& table) override {
-        if (!started_) columns_ = table.schema;
-        started_ = true;
-        return Ok();
-    }
-    Status OnRows(const kusto::TableInfo& table, const RowBatch& rows) override {
-        if (table.id != 0) return Ok();
-        for (size_t r = 0; r < rows.rows(); ++r) {
-            std::vector<std::string> row;
-            for (size_t c = 0; c < rows.width(); ++c) row.push_back(ValueToText(rows.Row(r)[c]));
-            rows_.push_back(std::move(row));
-        }
-        return Ok();
-    }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-
-    int Column(std::string_view name) const {
-        for (size_t i = 0; i < columns_.size(); ++i)
-            if (IEquals(columns_[i].name, name)) return static_cast<int>(i);
-        return -1;
-    }
-    const std::vector<std::vector<std::string>>& rows() const { return rows_; }
-
-  private:
-    bool started_ = false;
-    Schema columns_;
-    std::vector<std::vector<std::string>> rows_;
-};
 
 bool IsIpLiteral(const std::string& host) {
     if (host.find(':') != std::string::npos) return true;  // IPv6
@@ -72,7 +40,7 @@ Result<IngestResources> IngestResourceCache::Get(KustoClient& dm, const Cancella
     request.database = "NetDefaultDB";
     request.csl = ".get ingestion resources";
     request.client_timeout = std::chrono::seconds(60);
-    TextTable resources;
+    FirstTableText resources;
     ADXFLOW_TRY(dm.Management(request, resources, cancel));
     IngestResources out;
     const int kind = resources.Column("ResourceTypeName"), root = resources.Column("StorageRoot");
@@ -81,7 +49,7 @@ Result<IngestResources> IngestResourceCache::Get(KustoClient& dm, const Cancella
                          "'.get ingestion resources' answered without "
                          "ResourceTypeName/StorageRoot columns",
                          "MalformedIngestionResources");
-    for (const auto& row : resources.rows()) {
+    for (const auto& row : resources.rows) {
         const std::string& k = row[static_cast<size_t>(kind)];
         const std::string& v = row[static_cast<size_t>(root)];
         if (k == "TempStorage")
@@ -99,13 +67,13 @@ Result<IngestResources> IngestResourceCache::Get(KustoClient& dm, const Cancella
             "NoIngestionResources");
 
     request.csl = ".get kusto identity token";
-    TextTable token;
+    FirstTableText token;
     ADXFLOW_TRY(dm.Management(request, token, cancel));
     const int context = token.Column("AuthorizationContext");
-    if (context < 0 || token.rows().empty())
+    if (context < 0 || token.rows.empty())
         return MakeError(ErrorKind::kTransient, "adx.ingest", "'.get kusto identity token' returned no token",
                          "NoIdentityToken");
-    out.identity_token = token.rows()[0][static_cast<size_t>(context)];
+    out.identity_token = token.rows[0][static_cast<size_t>(context)];
 
     std::lock_guard lock(mu_);
     entries_[dm.cluster_url()] = {out, std::chrono::steady_clock::now()};
