@@ -4,8 +4,9 @@ namespace adxflow::cli {
 
 namespace {
 
-http::HttpClientOptions ClientOptions() {
+http::HttpClientOptions ClientOptions(const std::string& ca_file) {
     http::HttpClientOptions o;
+    o.ca_file = ca_file;
     // The user names the server explicitly; a daemon on another host of a private network is legitimate.
     o.allow_plain_http_to_any_host = true;
     o.user_agent = "adxflow-cli/0.1";
@@ -46,10 +47,11 @@ std::string CloudErrorText(int status, const Json& body) {
     return "HTTP " + std::to_string(status);
 }
 
-ApiClient::ApiClient(std::string server, std::string factory)
+ApiClient::ApiClient(std::string server, std::string factory, ClientCredentials credentials)
     : server_(std::move(server)),
       factory_(std::move(factory)),
-      http_(std::make_unique<http::HttpClient>(ClientOptions())) {
+      token_(std::move(credentials.token)),
+      http_(std::make_unique<http::HttpClient>(ClientOptions(credentials.ca_file))) {
     while (!server_.empty() && server_.back() == '/') server_.pop_back();
 }
 
@@ -85,6 +87,7 @@ Result<ApiReply> ApiClient::Send(const std::string& method, const std::string& u
     req.method = method;
     req.url = url;
     req.headers.Set("Accept", "application/json");
+    if (!token_.empty()) req.headers.Set("Authorization", "Bearer " + token_);
     if (body) {
         req.body = body->dump(-1, ' ', false, Json::error_handler_t::replace);
         req.headers.Set("Content-Type", "application/json; charset=utf-8");

@@ -23,9 +23,15 @@ struct ApiReply {
     std::vector<std::string> warnings;  // x-adxflow-warning headers
 };
 
+// How the client proves itself and whom it trusts.
+struct ClientCredentials {
+    std::string token;    // sent as Authorization: Bearer TOKEN when not empty
+    std::string ca_file;  // extra trusted CA (PEM) for an https:// server with a private certificate
+};
+
 class ApiClient {
   public:
-    ApiClient(std::string server, std::string factory);
+    ApiClient(std::string server, std::string factory, ClientCredentials credentials = {});
 
     const std::string& server() const { return server_; }
 
@@ -43,6 +49,7 @@ class ApiClient {
 
     std::string server_;  // without trailing '/'
     std::string factory_;
+    std::string token_;
     std::unique_ptr<http::HttpClient> http_;
 };
 

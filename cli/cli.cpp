@@ -37,6 +37,10 @@ int Main(int argc, char** argv) {
     if (const char* env = std::getenv("ADXFLOW_SERVER"); env && *env) server = env;
     if (server.empty()) server = kDefaultServer;
     std::string factory = "adxflow";
+    ClientCredentials credentials;
+    // The token from the environment keeps it out of `ps` and shell history; --token is for quick tests.
+    if (const char* env = std::getenv("ADXFLOW_TOKEN"); env && *env) credentials.token = env;
+    if (const char* env = std::getenv("ADXFLOW_CA_FILE"); env && *env) credentials.ca_file = env;
     std::string command;
     bool help = false;
     std::vector<std::string> rest;
@@ -57,7 +61,9 @@ int Main(int argc, char** argv) {
             out = argv[++i];
             return true;
         };
-        if (take_value("--server", server) || take_value("--factory", factory)) continue;
+        if (take_value("--server", server) || take_value("--factory", factory) ||
+            take_value("--token", credentials.token) || take_value("--ca-file", credentials.ca_file))
+            continue;
         if (word == "--help" || word == "-h" || (word == "help" && command.empty())) {
             help = true;
             continue;
@@ -86,7 +92,7 @@ int Main(int argc, char** argv) {
         std::cout << CommandHelp(command);
         return kExitOk;
     }
-    ApiClient api(server, factory);
+    ApiClient api(server, factory, credentials);
     return fn(api, rest);
 }
 

@@ -5,7 +5,7 @@ namespace adxflow::cli {
 const char* MainHelp() {
     return R"(adxflow - command-line client for adxflowd (Azure Data Factory JSON, run locally)
 
-Usage: adxflow [--server URL] [--factory NAME] COMMAND [ARGS]
+Usage: adxflow [--server URL] [--factory NAME] [--token TOKEN] [--ca-file PEM] COMMAND [ARGS]
 
 Commands:
   apply DIR        create or update every resource of a folder in ADF's git layout
@@ -17,6 +17,8 @@ Commands:
 Global options:
   --server URL     adxflowd base URL (default $ADXFLOW_SERVER, else http://127.0.0.1:8420)
   --factory NAME   factory name the daemon serves (default adxflow)
+  --token TOKEN    bearer token for a daemon with api_tokens (default $ADXFLOW_TOKEN)
+  --ca-file PEM    extra trusted CA for an https:// server (default $ADXFLOW_CA_FILE)
   -h, --help       this text; `adxflow COMMAND --help` describes one command
   --version        print the client version
 

@@ -1,6 +1,7 @@
 #include "config/settings.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -16,7 +17,8 @@ const std::vector<OptionSpec>& OptionTable() {
          "SQLite database file. Default: <data_dir>/adxflow.db."},
         {"secrets_key_file", OptionType::kString, "", "",
          "Key that encrypts stored secrets (64 hex characters). Generated with mode 0600 on first start "
-         "when missing. Default: <data_dir>/secrets.key."},
+         "when missing. Default: $CREDENTIALS_DIRECTORY/secrets-key when systemd passes that "
+         "credential, else <data_dir>/secrets.key."},
         {"factory_name", OptionType::kString, "adxflow", "",
          "The data factory name this daemon answers as in ARM paths and pipeline().DataFactory."},
         {"file_roots", OptionType::kStringList, "", "",
@@ -50,6 +52,23 @@ const std::vector<OptionSpec>& OptionTable() {
         {"adx_ingest_confirm_timeout_secs", OptionType::kInt, "300", "seconds",
          "How long an ADX sink waits for the service to confirm each queued ingestion before the activity "
          "fails with IngestionUnconfirmed (a rerun never duplicates what was ingested meanwhile)."},
+        {"api_tokens", OptionType::kStringList, "", "",
+         "Bearer tokens the API accepts, each ROLE:TOKEN or ROLE:sha256:HEX (the SHA-256 of the token, "
+         "so the config holds no usable secret); ROLE is reader (GET and run queries) or admin "
+         "(everything). With no token at all the API is open. Prefer api_tokens_file: a command line is "
+         "visible to other users."},
+        {"api_tokens_file", OptionType::kString, "", "",
+         "File of tokens, one ROLE:TOKEN or ROLE:sha256:HEX per line ('#' comments), added to api_tokens. "
+         "Default: $CREDENTIALS_DIRECTORY/api-tokens when systemd passes that credential."},
+        {"api_metrics_unauthenticated", OptionType::kBool, "false", "",
+         "Serve /metrics without a token (/healthz and /readyz are always open)."},
+        {"allow_unauthenticated_remote", OptionType::kBool, "false", "",
+         "Start even though listen is not a loopback address and no api_tokens are configured. Without it "
+         "adxflowd refuses to expose an open API."},
+        {"api_tls_cert_file", OptionType::kString, "", "",
+         "PEM certificate chain of the API; with api_tls_key_file the API speaks HTTPS only. Both files are "
+         "read again on SIGHUP (the listener stays up; a bad pair keeps the previous one)."},
+        {"api_tls_key_file", OptionType::kString, "", "", "PEM private key matching api_tls_cert_file."},
     };
     return table;
 }
@@ -73,8 +92,9 @@ int Settings::ListenPort() const {
 namespace {
 
 Error Bad(std::string_view source, std::string_view name, std::string message) {
-    return MakeError(ErrorKind::kInvalidInput, "config", std::string(source) + ": " + std::string(name) + ": " + message,
-                     "InvalidConfiguration", std::string(name));
+    return MakeError(ErrorKind::kInvalidInput, "config",
+                     std::string(source) + ": " + std::string(name) + ": " + message, "InvalidConfiguration",
+                     std::string(name));
 }
 
 Status SetOption(Settings& s, std::string_view name, const Json& value, std::string_view source) {
@@ -143,8 +163,35 @@ Status SetOption(Settings& s, std::string_view name, const Json& value, std::str
     if (name == "adx_ingest_endpoint") return want_string(s.adx_ingest_endpoint);
     if (name == "adx_ingest_confirm_timeout_secs") {
         ADXFLOW_TRY(want_int(s.adx_ingest_confirm_timeout_secs));
-        return s.adx_ingest_confirm_timeout_secs >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
+        return s.adx_ingest_confirm_timeout_secs >= 1 ? Ok()
+                                                      : Status(Bad(source, name, "must be at least 1"));
     }
+    auto want_bool = [&](bool& out) -> Status {
+        if (value.is_boolean()) {
+            out = value.get<bool>();
+            return Ok();
+        }
+        if (value.is_string() && (value == "true" || value == "false")) {
+            out = value == "true";
+            return Ok();
+        }
+        return Bad(source, name, "expected true or false");
+    };
+    if (name == "api_tokens") {
+        // Entries are never echoed in errors: they may be secrets.
+        if (!value.is_array()) return Bad(source, name, "expected an array of ROLE:TOKEN strings");
+        s.api_tokens.clear();
+        for (const auto& v : value) {
+            if (!v.is_string()) return Bad(source, name, "expected an array of ROLE:TOKEN strings");
+            s.api_tokens.push_back(v.get<std::string>());
+        }
+        return Ok();
+    }
+    if (name == "api_tokens_file") return want_path(s.api_tokens_file);
+    if (name == "api_metrics_unauthenticated") return want_bool(s.api_metrics_unauthenticated);
+    if (name == "allow_unauthenticated_remote") return want_bool(s.allow_unauthenticated_remote);
+    if (name == "api_tls_cert_file") return want_path(s.api_tls_cert_file);
+    if (name == "api_tls_key_file") return want_path(s.api_tls_key_file);
     if (name == "log_level") {
         ADXFLOW_TRY(want_string(s.log_level));
         for (const char* l : {"trace", "debug", "info", "warn", "error", "off"})
@@ -158,8 +205,10 @@ Status SetOption(Settings& s, std::string_view name, const Json& value, std::str
 
 Status ApplyJson(const Json& config, Settings& settings, std::string_view source) {
     if (!config.is_object())
-        return MakeError(ErrorKind::kInvalidInput, "config", std::string(source) + ": expected a JSON object");
-    for (auto it = config.begin(); it != config.end(); ++it) ADXFLOW_TRY(SetOption(settings, it.key(), it.value(), source));
+        return MakeError(ErrorKind::kInvalidInput, "config",
+                         std::string(source) + ": expected a JSON object");
+    for (auto it = config.begin(); it != config.end(); ++it)
+        ADXFLOW_TRY(SetOption(settings, it.key(), it.value(), source));
     return Ok();
 }
 
@@ -182,22 +231,27 @@ Result<Settings> ParseCommandLine(int argc, const char* const* argv, std::string
             return s;
         }
         if (arg.rfind("--", 0) != 0)
-            return MakeError(ErrorKind::kInvalidInput, "cli", "unexpected argument '" + arg + "' (see --help)");
+            return MakeError(ErrorKind::kInvalidInput, "cli",
+                             "unexpected argument '" + arg + "' (see --help)");
         std::string name = arg.substr(2), value;
         if (auto eq = name.find('='); eq != std::string::npos) {
             value = name.substr(eq + 1);
             name = name.substr(0, eq);
         } else {
             if (i + 1 >= argc)
-                return MakeError(ErrorKind::kInvalidInput, "cli", "--" + name + " needs a value (see --help)");
+                return MakeError(ErrorKind::kInvalidInput, "cli",
+                                 "--" + name + " needs a value (see --help)");
             value = argv[++i];
         }
-        if (name == "config") config_file = value;
-        else flags.emplace_back(name, value);
+        if (name == "config")
+            config_file = value;
+        else
+            flags.emplace_back(name, value);
     }
     if (!config_file.empty()) {
         std::ifstream in(config_file);
-        if (!in) return MakeError(ErrorKind::kInvalidInput, "config", "cannot read config file " + config_file);
+        if (!in)
+            return MakeError(ErrorKind::kInvalidInput, "config", "cannot read config file " + config_file);
         std::stringstream ss;
         ss << in.rdbuf();
         ADXFLOW_ASSIGN_OR_RETURN(Json j, ParseJson(ss.str(), config_file));
@@ -217,14 +271,25 @@ Result<Settings> ParseCommandLine(int argc, const char* const* argv, std::string
         const OptionSpec* spec = nullptr;
         for (const auto& o : OptionTable())
             if (name == o.name) spec = &o;
-        if (!spec) return MakeError(ErrorKind::kInvalidInput, "cli", "unknown option --" + flag + " (see --help)");
+        if (!spec)
+            return MakeError(ErrorKind::kInvalidInput, "cli", "unknown option --" + flag + " (see --help)");
         Json v = value;
         if (spec->type == OptionType::kStringList) v = Json::array({value});
         ADXFLOW_TRY(SetOption(s, name, v, "--" + flag));
     }
+    if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"); creds && *creds)
+        ApplyCredentialsDirectory(s, creds);
     if (s.database_path.empty()) s.database_path = s.data_dir / "adxflow.db";
     if (s.secrets_key_file.empty()) s.secrets_key_file = s.data_dir / "secrets.key";
     return s;
+}
+
+void ApplyCredentialsDirectory(Settings& s, const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (s.secrets_key_file.empty() && std::filesystem::is_regular_file(dir / "secrets-key", ec))
+        s.secrets_key_file = dir / "secrets-key";
+    if (s.api_tokens_file.empty() && std::filesystem::is_regular_file(dir / "api-tokens", ec))
+        s.api_tokens_file = dir / "api-tokens";
 }
 
 std::string HelpText() {
@@ -241,7 +306,8 @@ std::string HelpText() {
         out << "  " << flag;
         if (flag.size() < 28) out << std::string(28 - flag.size(), ' ');
         out << o.doc;
-        if (*o.default_value) out << " [default: " << o.default_value << (*o.unit ? std::string(" ") + o.unit : "") << "]";
+        if (*o.default_value)
+            out << " [default: " << o.default_value << (*o.unit ? std::string(" ") + o.unit : "") << "]";
         out << "\n";
     }
     return out.str();
@@ -252,7 +318,8 @@ std::string ConfigurationDoc() {
     out << "# adxflowd configuration\n\n"
            "<!-- Generated by `adxflowd --config-doc` from config/settings.cpp; do not edit by hand. -->\n\n"
            "Settings come from a JSON file given with `--config FILE` (one object, keys below) and from the "
-           "command line, where every key is also a flag (`data_dir` is `--data-dir`). Flags override the file. "
+           "command line, where every key is also a flag (`data_dir` is `--data-dir`). Flags override the "
+           "file. "
            "`adxflowd` starts with no config file at all.\n\n"
            "| name | type | default | unit | description |\n|---|---|---|---|---|\n";
     for (const auto& o : OptionTable()) {
@@ -260,10 +327,12 @@ std::string ConfigurationDoc() {
                            : o.type == OptionType::kInt  ? "integer"
                            : o.type == OptionType::kBool ? "boolean"
                                                          : "array of strings";
-        out << "| `" << o.name << "` | " << type << " | " << (*o.default_value ? std::string("`") + o.default_value + "`" : "")
-            << " | " << o.unit << " | " << o.doc << " |\n";
+        out << "| `" << o.name << "` | " << type << " | "
+            << (*o.default_value ? std::string("`") + o.default_value + "`" : "") << " | " << o.unit << " | "
+            << o.doc << " |\n";
     }
-    out << "\nExample:\n\n```json\n{\n  \"listen\": \"127.0.0.1:8420\",\n  \"data_dir\": \"/var/lib/adxflow\",\n"
+    out << "\nExample:\n\n```json\n{\n  \"listen\": \"127.0.0.1:8420\",\n  \"data_dir\": "
+           "\"/var/lib/adxflow\",\n"
            "  \"file_roots\": [\"/srv/data\"],\n  \"workers\": 8\n}\n```\n";
     return out.str();
 }

@@ -44,6 +44,13 @@ struct Settings {
     std::string azure_ca_file;
     std::string adx_ingest_endpoint;
     int adx_ingest_confirm_timeout_secs = 300;
+    // API security (see daemon/http/auth.hpp).
+    std::vector<std::string> api_tokens;  // "ROLE:TOKEN" or "ROLE:sha256:HEX"
+    std::filesystem::path api_tokens_file;
+    bool api_metrics_unauthenticated = false;
+    bool allow_unauthenticated_remote = false;
+    std::filesystem::path api_tls_cert_file;
+    std::filesystem::path api_tls_key_file;
 
     std::string ListenHost() const;
     int ListenPort() const;
@@ -55,6 +62,11 @@ struct Settings {
 Result<Settings> ParseCommandLine(int argc, const char* const* argv, std::string* action);
 // Applies a JSON config object onto `settings`; unknown keys are errors naming the key.
 Status ApplyJson(const Json& config, Settings& settings, std::string_view source);
+
+// systemd credentials (LoadCredential=): when secrets_key_file / api_tokens_file are not set, the files
+// `secrets-key` / `api-tokens` in `credentials_dir` ($CREDENTIALS_DIRECTORY) are used when they exist.
+// ParseCommandLine calls this before it fills in the data_dir defaults.
+void ApplyCredentialsDirectory(Settings& settings, const std::filesystem::path& credentials_dir);
 
 std::string HelpText();
 // Markdown reference of every option, for docs/configuration.md.

@@ -272,6 +272,8 @@ void Engine::Loop() {
     // The shutdown grace is real time, whatever clock the scheduler runs on: it bounds how long the process
     // takes to exit, and a simulated clock that nobody advances must not hold a stop forever.
     std::optional<std::chrono::steady_clock::time_point> drain_deadline;
+    const bool beats = options_.heartbeat && options_.heartbeat_interval.count() > 0;
+    auto next_beat = std::chrono::steady_clock::now();
     while (true) {
         // One transaction per pass: every state change of this pass commits together (see BeginWriteBatch).
         lock.unlock();
@@ -318,6 +320,11 @@ void Engine::Loop() {
         }
         if (auto committed = runs_.EndWriteBatch(); !committed.ok())
             spdlog::error("engine: committing run state failed: {}", committed.error().Describe());
+        // The heartbeat is given only after a whole pass (events, timers, runs, commit) went through.
+        if (beats && std::chrono::steady_clock::now() >= next_beat) {
+            options_.heartbeat();
+            next_beat = std::chrono::steady_clock::now() + options_.heartbeat_interval;
+        }
 
         lock.lock();
         if (!events_.empty() || !dirty_.empty()) continue;
@@ -330,6 +337,7 @@ void Engine::Loop() {
             continue;
         }
         TimePoint wake = timers_.empty() ? clock_.Now() + std::chrono::seconds(1) : timers_.begin()->first;
+        if (beats) wake = std::min(wake, clock_.Now() + options_.heartbeat_interval);
         clock_.WaitUntil(lock, cv_, wake);
     }
     lock.unlock();

@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,11 @@ struct EngineOptions {
     size_t max_concurrent_runs = 200;  // runs InProgress at once; later ones wait as Queued
     Millis shutdown_grace{30000};      // how long Stop() lets running attempts finish before interrupting
     size_t default_chunk_rows = 100000;
+    // Called from the scheduler thread at least every `heartbeat_interval` while its loop is alive (the
+    // systemd watchdog). It runs on that thread on purpose: a scheduler stuck in one pass stops the beats,
+    // and the service manager restarts the daemon. Empty or a zero interval: no heartbeat.
+    std::function<void()> heartbeat;
+    Millis heartbeat_interval{0};
 };
 
 struct CreateRunRequest {

@@ -9,7 +9,9 @@
 #include "connectors/builtin.hpp"
 #include "core/engine/engine.hpp"
 #include "core/metrics.hpp"
+#include "daemon/app/sd_notify.hpp"
 #include "daemon/app/store_definitions.hpp"
+#include "daemon/http/auth.hpp"
 #include "daemon/http/factory_api.hpp"
 #include "daemon/http/server.hpp"
 #include "storage/secret_box.hpp"
@@ -26,8 +28,33 @@ struct Daemon::Parts {
     std::unique_ptr<engine::Engine> engine;
     std::unique_ptr<api::FactoryApi> api;
     std::unique_ptr<api::HttpServer> server;
+    std::shared_ptr<const api::Authenticator> auth;
+    SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
     std::atomic<bool> ready{false};
 };
+
+namespace {
+
+bool IsLoopback(const std::string& host) {
+    return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
+}
+
+// The tokens of api_tokens and api_tokens_file. Errors name the key and index or the file and line only.
+Result<std::vector<api::TokenEntry>> LoadTokens(const config::Settings& settings) {
+    std::vector<api::TokenEntry> tokens;
+    for (size_t i = 0; i < settings.api_tokens.size(); ++i) {
+        ADXFLOW_ASSIGN_OR_RETURN(auto entry, api::ParseTokenEntry(settings.api_tokens[i],
+                                                                  "api_tokens[" + std::to_string(i) + "]"));
+        tokens.push_back(entry);
+    }
+    if (!settings.api_tokens_file.empty()) {
+        ADXFLOW_ASSIGN_OR_RETURN(auto from_file, api::LoadTokenFile(settings.api_tokens_file));
+        tokens.insert(tokens.end(), from_file.begin(), from_file.end());
+    }
+    return tokens;
+}
+
+}  // namespace
 
 void ConfigureLogging(const std::string& level) {
     auto logger = spdlog::stdout_logger_mt("adxflowd");
@@ -46,6 +73,20 @@ Daemon::~Daemon() {
 
 Status Daemon::Start() {
     auto& p = *parts_;
+    // Security checks come first, before anything is created on disk or bound.
+    ADXFLOW_ASSIGN_OR_RETURN(auto tokens, LoadTokens(settings_));
+    if (tokens.empty() && !IsLoopback(settings_.ListenHost()) && !settings_.allow_unauthenticated_remote)
+        return MakeError(ErrorKind::kInvalidInput, "daemon.start",
+                         "refusing to serve an unauthenticated API on the non-loopback address " +
+                             settings_.listen +
+                             ": configure api_tokens or api_tokens_file (or the systemd credential "
+                             "api-tokens), or set allow_unauthenticated_remote: true",
+                         "InvalidConfiguration", "listen");
+    api::AuthPolicy policy;
+    policy.tokens = std::move(tokens);
+    policy.metrics_open = settings_.api_metrics_unauthenticated;
+    p.auth = std::make_shared<api::Authenticator>(std::move(policy));
+    p.notifier.Status("starting: opening the store");
     std::error_code ec;
     std::filesystem::create_directories(settings_.data_dir, ec);
     if (ec)
@@ -80,8 +121,15 @@ Status Daemon::Start() {
     eo.max_concurrent_runs = static_cast<size_t>(settings_.max_concurrent_runs);
     eo.shutdown_grace = std::chrono::seconds(settings_.shutdown_grace_secs);
     eo.default_chunk_rows = static_cast<size_t>(settings_.copy_chunk_rows);
+    if (auto interval = p.notifier.WatchdogInterval()) {
+        // Petted from the scheduler's own loop, so a scheduler that hangs is restarted by systemd.
+        const SystemdNotifier* notifier = &p.notifier;
+        eo.heartbeat = [notifier] { notifier->Watchdog(); };
+        eo.heartbeat_interval = *interval;
+    }
     p.engine = std::make_unique<engine::Engine>(eo, SystemClock::Instance(), *p.store, *p.definitions,
                                                 p.connectors, env, &p.metrics);
+    p.notifier.Status("starting: recovering unfinished runs");
     ADXFLOW_TRY(p.engine->Start());
 
     api::FactoryApiDeps deps;
@@ -108,19 +156,35 @@ Status Daemon::Start() {
     so.threads = settings_.http_threads;
     so.body_limit_bytes = static_cast<size_t>(settings_.http_body_limit_bytes);
     so.request_timeout_secs = settings_.http_request_timeout_secs;
+    so.tls_cert_file = settings_.api_tls_cert_file.string();
+    so.tls_key_file = settings_.api_tls_key_file.string();
     api::FactoryApi* api = p.api.get();
-    p.server = std::make_unique<api::HttpServer>(so, [api](const api::Request& r) { return api->Handle(r); });
+    Metrics* metrics = &p.metrics;
+    handler_ = api::WithAuthentication(
+        p.auth, [api](const api::Request& r) { return api->Handle(r); },
+        [metrics](const api::Request& r, int status) { metrics->ApiRequest(r.method, status, 0.0); });
+    p.server = std::make_unique<api::HttpServer>(so, handler_);
+    p.notifier.Status("starting: opening the API listener");
     ADXFLOW_TRY(p.server->Start());
     p.ready = true;
-    spdlog::info("adxflowd ready: factory={} listen={}:{} database={} workers={} file_roots={}",
-                 settings_.factory_name, so.host, p.server->port(), settings_.database_path.string(),
-                 settings_.workers, settings_.file_roots.size());
+    spdlog::info(
+        "adxflowd ready: factory={} listen={}:{} tls={} auth={} database={} workers={} file_roots={}",
+        settings_.factory_name, so.host, p.server->port(), p.server->tls() ? "on" : "off",
+        p.auth->enabled() ? "bearer" : "off", settings_.database_path.string(), settings_.workers,
+        settings_.file_roots.size());
+    // READY=1 only now: recovery is done and /readyz answers 200 on a listening socket.
+    p.notifier.Ready();
+    p.notifier.Status("ready: serving the API on " + so.host + ":" + std::to_string(p.server->port()));
     return Ok();
 }
 
 void Daemon::Stop() {
     if (!parts_) return;
     auto& p = *parts_;
+    if (p.ready) {
+        p.notifier.Stopping();
+        p.notifier.Status("stopping: draining running activities");
+    }
     p.ready = false;
     // Reverse order: stop taking requests, then drain the engine, then close the store.
     if (p.server) p.server->Stop();
@@ -136,7 +200,13 @@ int Daemon::port() const {
 }
 
 api::Response Daemon::Call(const api::Request& request) {
-    return parts_->api->Handle(request);
+    return handler_ ? handler_(request) : parts_->api->Handle(request);
+}
+
+Status Daemon::ReloadTls() {
+    if (!parts_->server || !parts_->server->tls()) return Ok();
+    ADXFLOW_TRY(parts_->server->ReloadTls());
+    return Ok();
 }
 
 int RunUntilSignalled(const config::Settings& settings) {
@@ -146,16 +216,27 @@ int RunUntilSignalled(const config::Settings& settings) {
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     Daemon daemon(settings);
     if (auto s = daemon.Start(); !s.ok()) {
         spdlog::critical("adxflowd cannot start: {}", s.error().Describe());
+        SystemdNotifier::FromEnvironment().Status("failed to start: " + s.error().message);
         return 1;
     }
     int sig = 0;
-    sigwait(&set, &sig);
+    for (;;) {
+        sigwait(&set, &sig);
+        if (sig != SIGHUP) break;
+        // SIGHUP (systemctl reload): new TLS certificate and key; the listener and open connections stay.
+        if (auto s = daemon.ReloadTls(); s.ok())
+            spdlog::info("adxflowd: SIGHUP: TLS certificate reloaded");
+        else
+            spdlog::error("adxflowd: SIGHUP: TLS reload failed, the previous certificate stays: {}",
+                          s.error().Describe());
+    }
     spdlog::info("adxflowd: received {}, stopping (grace {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                  settings.shutdown_grace_secs);
     daemon.Stop();

@@ -3,6 +3,7 @@
 // stop them in reverse. main() only parses the command line and calls Run().
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "config/settings.hpp"
@@ -18,13 +19,16 @@ class Daemon {
     Status Start();
     void Stop();
     int port() const;  // the bound API port (useful with --listen 127.0.0.1:0)
-    // The API handler itself, for in-process tests that need no socket.
+    // The API handler itself (authentication included), for in-process tests that need no socket.
     api::Response Call(const api::Request& request);
+    // Re-reads the API's TLS certificate and key (SIGHUP); Ok without TLS.
+    Status ReloadTls();
 
   private:
     struct Parts;
     config::Settings settings_;
     std::unique_ptr<Parts> parts_;
+    std::function<api::Response(const api::Request&)> handler_;  // authentication around the API
 };
 
 // Start, wait for SIGTERM or SIGINT, stop. Returns the process exit code.

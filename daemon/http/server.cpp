@@ -11,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <chrono>
+#include <mutex>
 
 namespace adxflow::api {
 
@@ -37,9 +38,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   public:
     Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler) requires(!kTls)
         : stream_(std::move(socket)), options_(options), handler_(handler) {}
-    Session(tcp::socket&& socket, ssl::context& tls, const ServerOptions& options,
+    // The session keeps its context alive: a SIGHUP reload swaps the server's context while connections
+    // made under the old certificate are still open.
+    Session(tcp::socket&& socket, std::shared_ptr<ssl::context> tls, const ServerOptions& options,
             const Handler& handler) requires(kTls)
-        : stream_(std::move(socket), tls), options_(options), handler_(handler) {}
+        : tls_(std::move(tls)), stream_(std::move(socket), *tls_), options_(options), handler_(handler) {}
 
     void Run() {
         net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -217,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         }
     }
 
+    std::shared_ptr<ssl::context> tls_;  // declared before stream_, which refers to it
     Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
@@ -233,15 +237,21 @@ struct HttpServer::Impl {
     tcp::acceptor acceptor{ioc};
     std::vector<std::thread> threads;
     int bound_port = 0;
-    std::unique_ptr<ssl::context> tls;  // set when options name a certificate
+    std::mutex tls_mu;                  // guards tls (swapped by ReloadTls)
+    std::shared_ptr<ssl::context> tls;  // set when options name a certificate
+
+    std::shared_ptr<ssl::context> CurrentTls() {
+        std::lock_guard g(tls_mu);
+        return tls;
+    }
 
     void Accept() {
         acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
             if (ec == net::error::operation_aborted) return;
             if (!ec) {
-                if (tls)
-                    std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls,
-                                                                                    options, handler)
+                if (auto context = CurrentTls())
+                    std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+                        std::move(socket), std::move(context), options, handler)
                         ->Run();
                 else
                     std::make_shared<Session<beast::tcp_stream>>(std::move(socket), options, handler)->Run();
@@ -260,26 +270,54 @@ HttpServer::~HttpServer() {
     Stop();
 }
 
+namespace {
+
+// A server context from the certificate chain and key files; errors name the files, never their content.
+Result<std::shared_ptr<ssl::context>> LoadTlsContext(const ServerOptions& options) {
+    beast::error_code ec;
+    {
+        if (options.tls_cert_file.empty() || options.tls_key_file.empty())
+            return MakeError(ErrorKind::kInvalidInput, "api.tls",
+                             "TLS needs both a certificate and a key file");
+        auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
+        tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+        tls->use_certificate_chain_file(options.tls_cert_file, ec);
+        if (ec)
+            return MakeError(ErrorKind::kInvalidInput, "api.tls",
+                             "cannot load the certificate " + options.tls_cert_file + ": " + ec.message());
+        tls->use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
+        if (ec)
+            return MakeError(ErrorKind::kInvalidInput, "api.tls",
+                             "cannot load the private key " + options.tls_key_file + ": " + ec.message());
+        // A certificate and a key that do not belong together would fail every handshake; refuse them here.
+        if (SSL_CTX_check_private_key(tls->native_handle()) != 1)
+            return MakeError(ErrorKind::kInvalidInput, "api.tls",
+                             "the private key " + options.tls_key_file + " does not match the certificate " +
+                                 options.tls_cert_file);
+        return tls;
+    }
+}
+
+}  // namespace
+
+bool HttpServer::tls() const {
+    return impl_->CurrentTls() != nullptr;
+}
+
+Status HttpServer::ReloadTls() {
+    if (!impl_->CurrentTls())
+        return MakeError(ErrorKind::kInvalidInput, "api.tls", "the API was started without TLS");
+    ADXFLOW_ASSIGN_OR_RETURN(auto context, LoadTlsContext(impl_->options));
+    std::lock_guard g(impl_->tls_mu);
+    impl_->tls = std::move(context);
+    return Ok();
+}
+
 Status HttpServer::Start() {
     beast::error_code ec;
     if (!impl_->options.tls_cert_file.empty() || !impl_->options.tls_key_file.empty()) {
-        if (impl_->options.tls_cert_file.empty() || impl_->options.tls_key_file.empty())
-            return MakeError(ErrorKind::kInvalidInput, "api.tls",
-                             "TLS needs both a certificate and a key file");
-        auto tls = std::make_unique<ssl::context>(ssl::context::tls_server);
-        tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-        tls->use_certificate_chain_file(impl_->options.tls_cert_file, ec);
-        if (ec)
-            return MakeError(
-                ErrorKind::kInvalidInput, "api.tls",
-                "cannot load the certificate " + impl_->options.tls_cert_file + ": " + ec.message());
-        tls->use_private_key_file(impl_->options.tls_key_file, ssl::context::pem, ec);
-        if (ec)
-            return MakeError(
-                ErrorKind::kInvalidInput, "api.tls",
-                "cannot load the private key " + impl_->options.tls_key_file + ": " + ec.message());
-        impl_->tls = std::move(tls);
+        ADXFLOW_ASSIGN_OR_RETURN(impl_->tls, LoadTlsContext(impl_->options));
     }
     auto address = net::ip::make_address(impl_->options.host, ec);
     if (ec)

@@ -39,6 +39,10 @@ class HttpServer {
     // Stops accepting, closes connections, joins the threads.
     void Stop();
     int port() const;
+    bool tls() const;
+    // Reads the certificate and key files again and uses them for new connections; the listener and the
+    // open connections stay. On error the previous pair stays in use.
+    Status ReloadTls();
 
   private:
     struct Impl;

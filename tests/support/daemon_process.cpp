@@ -17,6 +17,13 @@ bool IsTerminal(const std::string& status) {
 
 }  // namespace
 
+DaemonProcess::DaemonProcess(DaemonOptions options)
+    : options_(std::move(options)), client_([this] {
+          http::HttpClientOptions o;
+          o.ca_file = options_.tls_ca_file.string();
+          return o;
+      }()) {}
+
 fs::path DaemonProcess::Executable() {
     return BinaryDir() / "adxflowd";
 }
@@ -39,7 +46,8 @@ DaemonProcess::~DaemonProcess() {
 }
 
 std::string DaemonProcess::base_url() const {
-    return "http://127.0.0.1:" + std::to_string(options_.port);
+    return (options_.tls_ca_file.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") +
+           std::to_string(options_.port);
 }
 
 std::string DaemonProcess::LogTail(size_t max_bytes) const {
@@ -62,7 +70,7 @@ Status DaemonProcess::Launch(std::chrono::seconds ready_timeout) {
     }
     argv.insert(argv.end(), options_.extra_flags.begin(), options_.extra_flags.end());
     std::string error;
-    process_ = ChildProcess::Spawn(argv, {}, options_.log_file, error);
+    process_ = ChildProcess::Spawn(argv, options_.env, options_.log_file, error);
     if (!process_) return MakeError(ErrorKind::kInternal, "test.daemon", error);
 
     const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
@@ -105,6 +113,7 @@ Result<ApiReply> DaemonProcess::Raw(const std::string& method, const std::string
     request.method = method;
     request.url = base_url() + path;
     request.body = body;
+    if (!options_.token.empty()) request.headers.Set("Authorization", "Bearer " + options_.token);
     if (!body.empty()) request.headers.Set("Content-Type", "application/json");
     http::RequestOptions opts;
     opts.timeout = 30s;

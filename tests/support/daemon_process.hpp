@@ -22,6 +22,9 @@ struct DaemonOptions {
     std::vector<std::string> extra_flags;           // e.g. {"--copy-chunk-rows", "500"}
     int port = 0;                                   // 0: pick a free loopback port (kept across restarts)
     std::filesystem::path log_file;                 // default: <data_dir>/../adxflowd-<port>.log
+    std::vector<std::pair<std::string, std::string>> env;  // extra environment (NOTIFY_SOCKET, ...)
+    std::string token;                  // sent as Authorization: Bearer on every call when set
+    std::filesystem::path tls_ca_file;  // set when the daemon serves TLS: https:// and this CA trusted
 };
 
 struct ApiReply {
@@ -51,6 +54,7 @@ class DaemonProcess {
     // kill -9.
     int Kill();
     bool was_killed() const { return process_ && process_->was_killed(); }
+    void set_token(std::string token) { options_.token = std::move(token); }
 
     int port() const { return options_.port; }
     pid_t pid() const { return process_ ? process_->pid() : -1; }
@@ -69,7 +73,7 @@ class DaemonProcess {
     Result<Json> ActivityRuns(const std::string& run_id);
 
   private:
-    explicit DaemonProcess(DaemonOptions options) : options_(std::move(options)) {}
+    explicit DaemonProcess(DaemonOptions options);
     Status Launch(std::chrono::seconds ready_timeout);
 
     DaemonOptions options_;
