@@ -71,6 +71,11 @@ const std::vector<const char*>& Migrations() {
         R"sql(
         CREATE INDEX pipeline_runs_group_latest ON pipeline_runs (run_group_id) WHERE is_latest = 1;
         )sql",
+        // 3: pipeline variables (and pipelineReturnValue) change while a run is InProgress; a run resumed
+        // after a restart must see the values it had, not the declared defaults.
+        R"sql(
+        ALTER TABLE pipeline_runs ADD COLUMN run_state TEXT NOT NULL DEFAULT '';
+        )sql",
     };
     return migrations;
 }

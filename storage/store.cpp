@@ -71,7 +71,7 @@ Json ReadJson(const Statement& s, int col) {
 constexpr const char* kRunColumns =
     "seq, run_id, run_group_id, is_latest, pipeline_name, parameters, invoked_by, run_start, run_end, "
     "status, "
-    "message, last_updated, pipeline, cancel_requested";
+    "message, last_updated, pipeline, cancel_requested, run_state";
 
 PipelineRun ReadRun(const Statement& s) {
     PipelineRun r;
@@ -89,6 +89,7 @@ PipelineRun ReadRun(const Statement& s) {
     r.last_updated = ParseTimestamp(s.ColumnText(11)).value_or(TimePoint{});
     r.pipeline = ReadJson(s, 12);
     r.cancel_requested = s.ColumnInt(13) != 0;
+    r.run_state = ReadJson(s, 14);
     return r;
 }
 
@@ -356,14 +357,15 @@ Status Store::UpdatePipelineRun(const PipelineRun& run) {
     ADXFLOW_ASSIGN_OR_RETURN(
         Statement * s,
         writer_->Get("UPDATE pipeline_runs SET run_start = ?, run_end = ?, status = ?, message = ?, "
-                     "last_updated = ?, cancel_requested = ? WHERE run_id = ?"));
+                     "last_updated = ?, cancel_requested = ?, run_state = ? WHERE run_id = ?"));
     s->BindOptional(1, OptTime(run.run_start))
         .BindOptional(2, OptTime(run.run_end))
         .Bind(3, run.status)
         .Bind(4, model::ScrubSecrets(run.message, SecretsOf(run.run_id)))
         .Bind(5, FormatTimestamp(run.last_updated))
         .Bind(6, static_cast<int64_t>(run.cancel_requested))
-        .Bind(7, run.run_id);
+        .Bind(7, run.run_state.is_null() ? std::string() : run.run_state.dump())
+        .Bind(8, run.run_id);
     ADXFLOW_TRY(s->Run());
     if (engine::IsTerminalRunStatus(run.status)) {
         std::lock_guard sg(secrets_mu_);

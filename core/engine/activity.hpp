@@ -40,6 +40,9 @@ struct ActivityTask {
 struct ActivityResult {
     Json input = nullptr;  // evaluated typeProperties, for the activity-run record
     Result<Json> output = Json::object();
+    // SetVariable / AppendVariable: what to change in the run's variables, applied by the scheduler thread
+    // (variables are run state): {"name", "value", "append": bool} or {"pipelineReturnValue": {...}}.
+    Json variable_update = nullptr;
 };
 
 class ActivityExecutor {

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "core/engine/activity.hpp"
+#include "core/engine/control_activities.hpp"
 #include "core/engine/copy_activity.hpp"
 
 namespace adxflow::engine {
@@ -10,7 +11,7 @@ namespace {
 
 // ADF's Wait: sleeps waitTimeInSeconds on the engine's clock; cancel and timeout wake it at once.
 class WaitExecutor final : public ActivityExecutor {
-public:
+  public:
     ActivityResult Execute(ActivityTask& task) override {
         ActivityResult result;
         auto tp = EvaluateTypeProperties(task);
@@ -28,7 +29,8 @@ public:
             return result;
         }
         auto status = task.op.cancel.SleepFor(
-            *task.op.clock, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*value)));
+            *task.op.clock,
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(*value)));
         if (!status.ok()) {
             result.output = std::move(status).error();
             return result;
@@ -45,6 +47,7 @@ std::map<std::string, std::unique_ptr<ActivityExecutor>> BuiltinExecutors() {
     out["wait"] = std::make_unique<WaitExecutor>();
     out["copy"] = MakeCopyExecutor();
     out["lookup"] = MakeLookupExecutor();
+    AddControlExecutors(out);
     return out;
 }
 

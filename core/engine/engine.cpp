@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/engine/engine_state.hpp"
 #include "core/engine/graph.hpp"
 #include "core/ids.hpp"
 #include "core/model/parameters.hpp"
@@ -84,35 +85,6 @@ Json SecurePlaceholder() {
 // State
 // ---------------------------------------------------------------------------------------------------------
 
-struct Engine::ActivityState {
-    const model::ActivitySpec* spec = nullptr;
-    std::string status;  // "" not started; Queued (retry wait); InProgress; or a final status
-    ActivityRun record;  // the current attempt
-    bool has_record = false;
-    int failures = 0;  // failed attempts that count against policy.retry (DaemonRestart does not)
-    model::ActivityPolicy policy;
-    std::optional<TimePoint> deadline;
-    CancellationToken token;
-    Json output = nullptr;
-    Json error = nullptr;
-};
-
-struct Engine::RunState {
-    PipelineRun run;
-    model::PipelineSpec spec;
-    std::vector<Node> nodes;
-    std::map<std::string, ActivityState> activities;  // by lower-cased name
-    Json variables = Json::object();
-    Json global_parameters = Json::object();
-    int running = 0;
-    std::vector<std::string> secrets;  // SecureString parameter values: kept out of log lines
-
-    ActivityState* Find(std::string_view name) {
-        auto it = activities.find(ToLower(name));
-        return it == activities.end() ? nullptr : &it->second;
-    }
-};
-
 struct Engine::Event {
     enum class Type { kNewRun, kCancel, kAttemptDone, kWake } type = Type::kWake;
     std::string run_id;
@@ -147,16 +119,15 @@ Engine::~Engine() {
 
 std::set<std::string> Engine::ActivityTypes() const {
     // Executors are keyed lower-case; report ADF's spelling.
-    std::set<std::string> out;
+    static const char* const kAdfNames[] = {"Copy",           "Lookup", "Wait", "SetVariable",
+                                            "AppendVariable", "Filter", "Fail", "ForEach",
+                                            "IfCondition",    "Switch", "Until"};
+    std::set<std::string> out = {"ForEach", "IfCondition", "Switch", "Until"};  // run by the scheduler
     for (const auto& [key, _] : executors_) {
-        if (key == "copy")
-            out.insert("Copy");
-        else if (key == "lookup")
-            out.insert("Lookup");
-        else if (key == "wait")
-            out.insert("Wait");
-        else
-            out.insert(key);
+        std::string name = key;
+        for (const char* adf : kAdfNames)
+            if (IEquals(adf, key)) name = adf;
+        out.insert(name);
     }
     return out;
 }
@@ -212,12 +183,16 @@ std::unique_ptr<Engine::RunState> Engine::MakeRunState(PipelineRun run, Status* 
         state->nodes.push_back(std::move(n));
         ActivityState& st = state->activities[ToLower(a.name)];
         st.spec = &a;
+        st.key = ToLower(a.name);
     }
-    // Variables start at their declared defaults.
+    // Variables start at their declared defaults, or where a run resumed after a restart left them.
     for (auto it = state->spec.variables.begin(); it != state->spec.variables.end(); ++it) {
         const Json* def = FindMember(it.value(), "defaultValue");
         state->variables[it.key()] = def ? *def : Json(nullptr);
     }
+    if (const Json* saved = FindMember(run.run_state, "variables"); saved && saved->is_object())
+        for (auto it = saved->begin(); it != saved->end(); ++it) state->variables[it.key()] = it.value();
+    if (const Json* ret = FindMember(run.run_state, "pipelineReturnValue")) state->return_value = *ret;
     Json globals = Json::object();
     if (auto g = services_.definitions->GetGlobalParameters(); g.ok() && g->is_object())
         for (auto it = g->begin(); it != g->end(); ++it)
@@ -453,20 +428,38 @@ void Engine::Process(RunState& run) {
                 act.status = status::kCancelled;
             }
         }
-        if (run.running == 0) Finalize(run);
+        if (run.running == 0) {
+            // Control activities have no attempt of their own on a worker: they end when their inner
+            // activities did.
+            for (auto& [key, act] : run.activities) {
+                if (act.status != status::kInProgress || !act.container) continue;
+                act.record.status = status::kCancelled;
+                act.record.end = now;
+                act.record.last_updated = now;
+                if (act.record.output.is_null()) act.record.output = Json::object();
+                (void)runs_.UpdateActivityRun(act.record);
+                act.status = status::kCancelled;
+            }
+            Finalize(run);
+        }
         return;
     }
+    if (ProcessFrame(run, nullptr)) Finalize(run);
+}
 
-    auto status_of = [&run](std::string_view name) -> std::optional<std::string> {
-        ActivityState* a = run.Find(name);
+bool Engine::ProcessFrame(RunState& run, Frame* frame) {
+    const TimePoint now = clock_.Now();
+    const std::vector<Node>& nodes = frame ? frame->nodes : run.nodes;
+    auto status_of = [&run, frame](std::string_view name) -> std::optional<std::string> {
+        ActivityState* a = run.FindIn(frame, name);
         if (!a || a->status.empty() || !IsTerminalRunStatus(a->status)) return std::nullopt;
         return a->status;
     };
     // Skips can make further activities decidable, so iterate until nothing changes.
     for (bool changed = true; changed && !draining_;) {
         changed = false;
-        for (const auto& node : run.nodes) {
-            ActivityState& act = *run.Find(node.name);
+        for (const auto& node : nodes) {
+            ActivityState& act = *run.FindIn(frame, node.name);
             if (!act.status.empty()) continue;
             Readiness r = EvaluateDependencies(node, status_of);
             if (r == Readiness::kWait) continue;
@@ -480,12 +473,16 @@ void Engine::Process(RunState& run) {
             }
         }
     }
-    for (auto& [key, act] : run.activities) {
+    bool all_final = true;
+    for (const auto& node : nodes) {
+        ActivityState& act = *run.FindIn(frame, node.name);
         if (act.status == status::kQueued && !draining_) {
             if (!act.record.not_before || *act.record.not_before <= now)
                 StartAttempt(run, act);
             else
                 AddTimer(*act.record.not_before, run.run.run_id);
+        } else if (act.status == status::kInProgress && act.container) {
+            AdvanceContainer(run, act);
         } else if (act.status == status::kInProgress && act.deadline) {
             if (*act.deadline <= now) {
                 act.token.Cancel(MakeError(
@@ -497,14 +494,12 @@ void Engine::Process(RunState& run) {
                 AddTimer(*act.deadline, run.run.run_id);
             }
         }
+        all_final = all_final && !act.status.empty() && IsTerminalRunStatus(act.status);
     }
-    bool all_final = std::all_of(run.activities.begin(), run.activities.end(), [](const auto& kv) {
-        return !kv.second.status.empty() && IsTerminalRunStatus(kv.second.status);
-    });
-    if (all_final) Finalize(run);
+    return all_final;
 }
 
-expr::EvalContext Engine::BuildContext(const RunState& run) const {
+expr::EvalContext Engine::BuildContext(const RunState& run, const Frame* frame) const {
     expr::EvalContext ctx;
     const auto& r = run.run;
     const Json& invoked = r.invoked_by;
@@ -525,12 +520,22 @@ expr::EvalContext Engine::BuildContext(const RunState& run) const {
         {"globalParameters", run.global_parameters},
     };
     ctx.variables = run.variables;
+    // activity() sees the top level and, inside a container, the activities of the same frame (one
+    // iteration's siblings, never another iteration's); only those, so a 10,000-item ForEach stays linear.
     auto outputs = std::make_shared<std::map<std::string, Json>>();
-    for (const auto& [key, act] : run.activities) {
-        if (act.status != status::kSucceeded && act.status != status::kFailed) continue;
-        (*outputs)[key] = {{"output", act.output.is_null() ? Json::object() : act.output},
-                           {"error", act.error.is_null() ? Json::object() : act.error},
-                           {"Status", act.status}};
+    auto add = [&](const Node& node, const Frame* in) {
+        auto it = run.activities.find((in ? in->prefix : std::string()) + ToLower(node.name));
+        if (it == run.activities.end()) return;
+        const ActivityState& act = it->second;
+        if (act.status != status::kSucceeded && act.status != status::kFailed) return;
+        (*outputs)[ToLower(node.name)] = {{"output", act.output.is_null() ? Json::object() : act.output},
+                                          {"error", act.error.is_null() ? Json::object() : act.error},
+                                          {"Status", act.status}};
+    };
+    for (const auto& node : run.nodes) add(node, nullptr);
+    if (frame) {
+        for (const auto& node : frame->nodes) add(node, frame);
+        ctx.item = frame->item;
     }
     ctx.activity = [outputs](std::string_view name) -> std::optional<Json> {
         auto it = outputs->find(ToLower(name));
@@ -563,7 +568,7 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
     act.status = status::kInProgress;
     act.token = CancellationToken();
 
-    expr::EvalContext ctx = BuildContext(run);
+    expr::EvalContext ctx = BuildContext(run, act.frame);
     // The policy may hold expressions; a bad one fails the activity without retries.
     auto evaluated_policy = expr::EvaluateTree(act.spec->policy, ctx);
     Result<model::ActivityPolicy> policy = evaluated_policy.ok()
@@ -585,6 +590,10 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
         return;
     }
     act.policy = *policy;
+    if (IsContainerType(act.spec->type)) {
+        StartContainer(run, act, ctx);
+        return;
+    }
     act.deadline = now + act.policy.timeout;
     AddTimer(*act.deadline, run.run.run_id);
 
@@ -625,7 +634,7 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
     ActivityExecutor* executor = executor_it->second.get();
     ++run.running;
     ++running_attempts_;
-    const std::string key = ToLower(act.spec->name);
+    const std::string key = act.key;
     pool_->Submit([this, task, executor, key, last_checkpoint] {
         auto result = std::make_shared<ActivityResult>(executor->Execute(*task));
         Event e;
@@ -646,6 +655,10 @@ void Engine::OnAttemptDone(RunState& run, ActivityState& act, ActivityResult res
     act.record.end = now;
     act.record.last_updated = now;
     act.deadline.reset();
+    if (result.output.ok() && !result.variable_update.is_null()) {
+        if (Status applied = ApplyVariableUpdate(run, result.variable_update); !applied.ok())
+            result.output = std::move(applied).error();
+    }
     if (result.output.ok()) {
         act.output = std::move(result.output).value();
         act.error = EmptyError(act.spec->name);
@@ -779,7 +792,23 @@ Status Engine::Recover() {
         ADXFLOW_ASSIGN_OR_RETURN(auto attempts, runs_.LoadActivityRuns(record.run_id));
         for (auto& attempt : attempts) {
             ActivityState* act = state->Find(attempt.activity_name);
-            if (!act) continue;
+            if (!act) {
+                // An inner activity of a control activity: its container resumes from its own checkpoint
+                // and runs unfinished iterations again, so an interrupted inner attempt only needs closing.
+                if (attempt.status != status::kInProgress && attempt.status != status::kQueued) continue;
+                attempt.status = status::kFailed;
+                attempt.end = now;
+                attempt.last_updated = now;
+                attempt.error = {{"errorCode", kDaemonRestart},
+                                 {"message",
+                                  "adxflowd stopped while this attempt was running; its iteration is run "
+                                  "again"},
+                                 {"failureType", "SystemError"},
+                                 {"target", attempt.activity_name}};
+                if (attempt.output.is_null()) attempt.output = Json::object();
+                ADXFLOW_TRY(runs_.UpdateActivityRun(attempt));
+                continue;
+            }
             if (attempt.status == status::kFailed && attempt.error.is_object() &&
                 attempt.error.value("errorCode", "") != kDaemonRestart)
                 ++act->failures;

@@ -77,12 +77,16 @@ public:
 private:
     struct ActivityState;
     struct RunState;
+    struct Frame;
+    struct ContainerState;
     struct Event;
 
     void Loop();
     void Post(Event event);
     void Handle(Event& event);
     void Process(RunState& run);
+    // Starts what became ready in one frame (top level when null); true once all its activities are final.
+    bool ProcessFrame(RunState& run, Frame* frame);
     void StartRun(RunState& run);
     void StartAttempt(RunState& run, ActivityState& act);
     void OnAttemptDone(RunState& run, ActivityState& act, ActivityResult result, Json checkpoint);
@@ -91,7 +95,15 @@ private:
     void FinishActivity(RunState& run, ActivityState& act, const std::string& status);
     void AddTimer(TimePoint when, const std::string& run_id);
     void PromoteQueuedRuns();
-    expr::EvalContext BuildContext(const RunState& run) const;
+    expr::EvalContext BuildContext(const RunState& run, const Frame* frame = nullptr) const;
+    // Control activities (engine_containers.cpp): they run on the scheduler thread, through frames of
+    // inner activities, instead of on a worker.
+    void StartContainer(RunState& run, ActivityState& act, const expr::EvalContext& ctx);
+    void AdvanceContainer(RunState& run, ActivityState& act);
+    Frame& AddFrame(RunState& run, ActivityState& act, std::optional<Json> item);
+    void FinishContainer(RunState& run, ActivityState& act, const Error* error);
+    // SetVariable / AppendVariable results update the run's variables (persisted with the run).
+    Status ApplyVariableUpdate(RunState& run, const Json& update);
     Status Recover();
     std::unique_ptr<RunState> MakeRunState(PipelineRun run, Status* error);
 

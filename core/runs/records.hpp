@@ -40,6 +40,9 @@ struct PipelineRun {
     Json pipeline = Json::object();  // the pipeline's properties as they were when the run was created
     bool cancel_requested = false;
     int64_t sequence = 0;  // creation order, assigned by the repository
+    // Engine state that must survive a restart mid-run: {"variables": {...}, "pipelineReturnValue": {...}}.
+    // Null until the first SetVariable/AppendVariable; the run then resumes with these values.
+    Json run_state = nullptr;
 
     std::optional<int64_t> duration_ms() const;
 };
