@@ -1,5 +1,7 @@
 #include "tests/support/emulator_process.hpp"
 
+#include "core/json.hpp"
+
 #include <thread>
 
 #include "tests/support/test_support.hpp"
@@ -70,6 +72,30 @@ Result<http::HttpResponse> EmulatorProcess::Get(const std::string& path) {
     http::RequestOptions o;
     o.timeout = 5s;
     return client_->Send(r, o);
+}
+
+std::string EmulatorProcess::ClientToken(const std::string& tenant, const std::string& client_id,
+                                         const std::string& secret) {
+    const std::string body = "grant_type=client_credentials&client_id=" + http::PercentEncode(client_id) +
+                             "&client_secret=" + http::PercentEncode(secret) +
+                             "&scope=" + http::PercentEncode("https://kusto.kusto.windows.net/.default");
+    auto r = Post("/" + tenant + "/oauth2/v2.0/token", body, "application/x-www-form-urlencoded");
+    if (!r.ok() || r->status != 200) return {};
+    return Json::parse(r->body, nullptr, false).value("access_token", "");
+}
+
+Result<http::HttpResponse> EmulatorProcess::Kusto(const std::string& database, const std::string& csl,
+                                                  const std::string& token) {
+    const bool command = !csl.empty() && csl[0] == '.';
+    http::HttpRequest request;
+    request.method = "POST";
+    request.url = url_ + (command ? "/v1/rest/mgmt" : "/v2/rest/query");
+    if (!token.empty()) request.headers.Set("Authorization", "Bearer " + token);
+    request.headers.Set("Content-Type", "application/json");
+    request.body = Json{{"db", database}, {"csl", csl}}.dump();
+    http::RequestOptions o;
+    o.timeout = 60s;
+    return client_->Send(request, o);
 }
 
 }  // namespace adxflow::testing

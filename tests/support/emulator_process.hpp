@@ -37,6 +37,12 @@ class EmulatorProcess {
     Result<http::HttpResponse> Post(const std::string& path, const std::string& body,
                                     const std::string& content_type = "application/json");
     Result<http::HttpResponse> Get(const std::string& path);
+    // A service principal's token for the Kusto audience from the emulator's Azure AD endpoint ("" when
+    // refused), and a control command or query (by its leading dot) run with it in `database`.
+    std::string ClientToken(const std::string& tenant, const std::string& client_id,
+                            const std::string& secret);
+    Result<http::HttpResponse> Kusto(const std::string& database, const std::string& csl,
+                                     const std::string& token);
 
   private:
     EmulatorProcess() = default;

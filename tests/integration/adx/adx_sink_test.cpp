@@ -117,27 +117,14 @@ class AdxSinkTest : public ::testing::Test {
             emulator_->client().Send({"DELETE", emulator_->url() + "/_emulator/faults", {}, {}}).ok());
     }
 
-    static std::string Token() {
-        std::string body = std::string("grant_type=client_credentials&client_id=") + kAppId +
-                           "&client_secret=" + kAppSecret +
-                           "&scope=https%3A%2F%2Fkusto.kusto.windows.net%2F.default";
-        auto r = emulator_->Post(std::string("/") + kTenant + "/oauth2/v2.0/token", body,
-                                 "application/x-www-form-urlencoded");
-        return r.ok() && r->status == 200 ? Json::parse(r->body).value("access_token", "") : "";
-    }
+    static std::string Token() { return emulator_->ClientToken(kTenant, kAppId, kAppSecret); }
 
     // Runs a command (v1 mgmt) or query (v2) against Sales and returns its primary table.
     static Table Kusto(const std::string& csl) {
         const bool command = !csl.empty() && csl[0] == '.';
-        http::HttpRequest request;
-        request.method = "POST";
-        request.url = emulator_->url() + (command ? "/v1/rest/mgmt" : "/v2/rest/query");
-        request.headers.Set("Authorization", "Bearer " + Token());
-        request.headers.Set("Content-Type", "application/json");
-        request.body = Json{{"db", "Sales"}, {"csl", csl}}.dump();
         Table t;
         t.v1 = command;
-        auto r = emulator_->client().Send(request);
+        auto r = emulator_->Kusto("Sales", csl, Token());
         EXPECT_TRUE(r.ok() && r->status == 200) << csl << ": " << (r.ok() ? r->body : r.error().message);
         if (!r.ok() || r->status != 200) return t;
         Status s = command ? kusto::ParseV1(r->body, t) : kusto::ParseV2(r->body, t);

@@ -137,25 +137,8 @@ class AdxSourceTest : public ::testing::Test {
             emulator_->client().Send({"DELETE", emulator_->url() + "/_emulator/faults", {}, {}}).ok());
     }
 
-    // A token for the test's own management calls, from the emulator's Azure AD endpoint.
-    static std::string AdminToken() {
-        std::string body = std::string("grant_type=client_credentials&client_id=") + kAppId +
-                           "&client_secret=" + kAppSecret +
-                           "&scope=https%3A%2F%2Fkusto.kusto.windows.net%2F.default";
-        auto r = emulator_->Post(std::string("/") + kTenant + "/oauth2/v2.0/token", body,
-                                 "application/x-www-form-urlencoded");
-        EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.error().message);
-        return r.ok() ? Json::parse(r->body).value("access_token", "") : "";
-    }
-
     static void Mgmt(const std::string& csl) {
-        http::HttpRequest request;
-        request.method = "POST";
-        request.url = emulator_->url() + "/v1/rest/mgmt";
-        request.headers.Set("Authorization", "Bearer " + AdminToken());
-        request.headers.Set("Content-Type", "application/json");
-        request.body = Json{{"db", "Sales"}, {"csl", csl}}.dump();
-        auto r = emulator_->client().Send(request);
+        auto r = emulator_->Kusto("Sales", csl, emulator_->ClientToken(kTenant, kAppId, kAppSecret));
         ASSERT_TRUE(r.ok()) << r.error().message;
         ASSERT_EQ(r->status, 200) << csl << "\n" << r->body;
     }
@@ -206,7 +189,7 @@ class AdxSourceTest : public ::testing::Test {
         if (!created.ok() || created->status != 200) return {};
         const std::string run_id = created->body.value("runId", "");
         auto run = daemon_->WaitForRun(run_id, limit);
-        EXPECT_TRUE(run.ok()) << (run.ok() ? "" : run.error().message);
+        EXPECT_TRUE(run.ok()) << (run.ok() ? "" : run.error().message) << "\n" << daemon_->LogTail();
         auto acts = daemon_->ActivityRuns(run_id);
         return {run.ok() ? *run : Json(), acts.ok() ? *acts : Json()};
     }
