@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "core/model/checker.hpp"
@@ -47,6 +48,7 @@ class PipelineChecker {
     explicit PipelineChecker(Checker& checker) : c_(checker) {}
 
     Status CheckList(const Json& list, const std::string& path);
+    void SetVariables(const Json* declared) { variables_ = declared; }
     size_t activity_count() const { return all_names_.size(); }
 
   private:
@@ -59,13 +61,49 @@ class PipelineChecker {
     Status CheckCopy(const Json& activity, const std::string& path);
     Status CheckLookup(const Json& activity, const std::string& path);
     Status CheckWait(const Json& activity, const std::string& path);
+    Status CheckSetVariable(const Json& activity, const std::string& path);
+    Status CheckForEach(const Json& activity, const std::string& path);
     Status CheckSourceOrSink(const Json& type_properties, std::string_view member, const std::string& path,
                              const TypeCatalog::Predicate& known, std::string_view what);
     Status CheckSingleDataset(const Json& activity, std::string_view member, const std::string& path);
 
     Checker& c_;
     std::set<std::string> all_names_;  // lower-cased; activity names are unique across the whole pipeline
+    const Json* variables_ = nullptr;  // the pipeline's variable declarations
+    bool in_container_ = false;        // checking the inner list of a ForEach/Until/IfCondition/Switch
 };
+
+// True when the pipeline declares `name` (variable names are case-insensitive).
+bool Declares(const Json* declared, std::string_view name) {
+    if (!declared || !declared->is_object()) return false;
+    for (auto it = declared->begin(); it != declared->end(); ++it)
+        if (IEquals(it.key(), name)) return true;
+    return false;
+}
+
+// variables('x') with an undeclared x, anywhere in an expression of `tree`. Names are literals in practice
+// (ADF's designer writes them so), which a pattern finds without evaluating anything.
+Status CheckVariableReferences(const Json& tree, const std::string& path, const Json* declared) {
+    if (tree.is_string()) {
+        const auto& text = tree.get_ref<const std::string&>();
+        if (text.find('@') == std::string::npos) return Ok();
+        static const std::regex pattern(R"(variables\s*\(\s*'([^']*)'\s*\))", std::regex::icase);
+        for (std::sregex_iterator it(text.begin(), text.end(), pattern), end; it != end; ++it)
+            if (!Declares(declared, (*it)[1].str()))
+                return InvalidAt(path, "variables('" + (*it)[1].str() +
+                                           "') refers to a variable the pipeline does not declare in "
+                                           "properties.variables");
+        return Ok();
+    }
+    if (tree.is_object()) {
+        for (auto it = tree.begin(); it != tree.end(); ++it)
+            ADXFLOW_TRY(CheckVariableReferences(it.value(), JoinPath(path, it.key()), declared));
+    } else if (tree.is_array()) {
+        for (size_t i = 0; i < tree.size(); ++i)
+            ADXFLOW_TRY(CheckVariableReferences(tree[i], JoinIndex(path, i), declared));
+    }
+    return Ok();
+}
 
 Status PipelineChecker::CheckList(const Json& list, const std::string& path) {
     if (!list.is_array())
@@ -145,10 +183,26 @@ Status PipelineChecker::CheckActivity(const Json& activity, const std::string& p
     if (IEquals(type, "Copy")) ADXFLOW_TRY(CheckCopy(activity, path));
     if (IEquals(type, "Lookup")) ADXFLOW_TRY(CheckLookup(activity, path));
     if (IEquals(type, "Wait")) ADXFLOW_TRY(CheckWait(activity, path));
+    if (IEquals(type, "SetVariable") || IEquals(type, "AppendVariable"))
+        ADXFLOW_TRY(CheckSetVariable(activity, path));
+    if (IEquals(type, "ForEach")) ADXFLOW_TRY(CheckForEach(activity, path));
     if (IsContainerType(type)) {
+        // ADF nests one level deep: deeper logic goes through ExecutePipeline.
+        if (in_container_)
+            return InvalidAt(JoinPath(path, "type"),
+                             Quoted(type) +
+                                 " cannot be placed inside a ForEach, Until, IfCondition or Switch activity; "
+                                 "use ExecutePipeline for deeper nesting");
         ADXFLOW_ASSIGN_OR_RETURN(const Json* tp, c_.ObjectMember(activity, "typeProperties", path, true));
-        for (const auto& [list, list_path] : InnerActivityLists(*tp, JoinPath(path, "typeProperties")))
-            ADXFLOW_TRY(CheckList(*list, list_path));
+        in_container_ = true;
+        for (const auto& [list, list_path] : InnerActivityLists(*tp, JoinPath(path, "typeProperties"))) {
+            Status inner = CheckList(*list, list_path);
+            if (!inner.ok()) {
+                in_container_ = false;
+                return inner;
+            }
+        }
+        in_container_ = false;
     }
     return Ok();
 }
@@ -309,6 +363,37 @@ Status PipelineChecker::CheckWait(const Json& activity, const std::string& path)
     return Ok();
 }
 
+Status PipelineChecker::CheckSetVariable(const Json& activity, const std::string& path) {
+    ADXFLOW_ASSIGN_OR_RETURN(const Json* tp, c_.ObjectMember(activity, "typeProperties", path, true));
+    std::string tp_path = JoinPath(path, "typeProperties");
+    ADXFLOW_ASSIGN_OR_RETURN(std::string name, c_.StringMember(*tp, "variableName", tp_path));
+    const Json* system = FindMember(*tp, "setSystemVariable");
+    if (system && system->is_boolean() && system->get<bool>()) {
+        if (!IEquals(name, "pipelineReturnValue"))
+            return InvalidAt(JoinPath(tp_path, "variableName"),
+                             "setSystemVariable only sets pipelineReturnValue, got " + Quoted(name));
+        return Ok();
+    }
+    if (!Declares(variables_, name))
+        return InvalidAt(JoinPath(tp_path, "variableName"),
+                         "variable " + Quoted(name) + " is not declared in properties.variables");
+    return Ok();
+}
+
+Status PipelineChecker::CheckForEach(const Json& activity, const std::string& path) {
+    ADXFLOW_ASSIGN_OR_RETURN(const Json* tp, c_.ObjectMember(activity, "typeProperties", path, true));
+    std::string tp_path = JoinPath(path, "typeProperties");
+    const Json* items = FindMember(*tp, "items");
+    if (!items || items->is_null())
+        return InvalidAt(JoinPath(tp_path, "items"),
+                         "is required: ForEach iterates the array it evaluates to");
+    if (const Json* batch = FindMember(*tp, "batchCount"); batch && !batch->is_null())
+        ADXFLOW_TRY(c_.IntOrExpression(*batch, JoinPath(tp_path, "batchCount"), 1, 50));
+    if (const Json* seq = FindMember(*tp, "isSequential"); seq && !seq->is_null())
+        ADXFLOW_TRY(c_.BoolOrExpression(*seq, JoinPath(tp_path, "isSequential")));
+    return Ok();
+}
+
 }  // namespace
 
 Status CheckPipeline(Checker& checker, const Json& properties) {
@@ -331,8 +416,12 @@ Status CheckPipeline(Checker& checker, const Json& properties) {
                              "must be an integer of at least 1, got " + Quoted(*concurrency));
     }
     PipelineChecker pipeline(checker);
-    if (const Json* activities = FindMember(properties, "activities"); activities && !activities->is_null())
+    pipeline.SetVariables(FindMember(properties, "variables"));
+    if (const Json* activities = FindMember(properties, "activities"); activities && !activities->is_null()) {
         ADXFLOW_TRY(pipeline.CheckList(*activities, JoinPath(path, "activities")));
+        ADXFLOW_TRY(CheckVariableReferences(*activities, JoinPath(path, "activities"),
+                                            FindMember(properties, "variables")));
+    }
     if (pipeline.activity_count() > kAdfMaxActivities)
         checker.Warn("properties.activities: " + std::to_string(pipeline.activity_count()) +
                      " activities exceed ADF's limit of 120 per pipeline");

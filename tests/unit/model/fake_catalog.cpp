@@ -24,7 +24,8 @@ model::TypeCatalog FakeCatalog() {
     c.copy_sink = OneOf({"AzureDataExplorerSink", "DelimitedTextSink", "JsonSink"});
     c.trigger = OneOf({"ScheduleTrigger", "TumblingWindowTrigger"});
     c.credential = OneOf({"ManagedIdentity", "ServicePrincipal"});
-    c.activity_types = {"Copy", "Lookup", "Wait"};
+    c.activity_types = {"Copy", "Lookup",  "Wait",        "SetVariable", "AppendVariable", "Filter",
+                        "Fail", "ForEach", "IfCondition", "Switch",      "Until"};
     return c;
 }
 
