@@ -132,6 +132,22 @@ TEST(EngineControl, ForEachSequentialRunsOneIterationAtATimeAndDefaultBatchIs20)
     EXPECT_EQ(h.Run(seq->run_id).status, "Succeeded");
 }
 
+// Cancelling the run stops the iterations in flight, starts no more, and records the ForEach Cancelled.
+TEST(EngineControl, CancelInTheMiddleOfAForEachCancelsItsIterations) {
+    EngineHarness h;
+    auto created = h.Create(ForEachOfWaits(6, {{"batchCount", 2}}));
+    ASSERT_TRUE(created.ok()) << created.error().Describe();
+    const std::string id = created->run_id;
+    ASSERT_TRUE(h.WaitFor([&] { return CountStatus(h.Activities(id), "Nap", "InProgress") == 2; }));
+    h.engine->Cancel(id);
+    PipelineRun run = h.WaitForEnd(id);
+    EXPECT_EQ(run.status, "Cancelled");
+    auto records = h.Activities(id);
+    EXPECT_EQ(CountStatus(records, "Nap", "Cancelled"), 2u);
+    EXPECT_EQ(records.size(), 3u);  // the ForEach and its two iterations: no third one started
+    EXPECT_EQ(LastRecords(records)["Loop"].status, "Cancelled");
+}
+
 // Stopped with iterations in flight: after the restart the finished iterations are not run again, the
 // interrupted ones are, and the variables the run had set survive.
 TEST(EngineControl, RestartInTheMiddleOfAForEachResumesUnfinishedIterations) {
