@@ -3,9 +3,13 @@
 #include <libdeflate.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <thread>
 
 #include "connectors/common/azure/account.hpp"
@@ -62,71 +66,131 @@ class Rows final : public kusto::ResponseHandler {
     std::vector<std::vector<std::string>> rows;
 };
 
-// RFC 4180: quote when the text holds a comma, a quote or a line break (ADX reads CSV that way).
-void AppendCsvText(std::string& out, std::string_view text) {
-    bool quote = false;
-    for (char c : text) {
-        if (c == ',' || c == '"' || c == '\n' || c == '\r') {
-            quote = true;
-            break;
-        }
-    }
-    if (!quote) {
-        out.append(text);
-        return;
-    }
-    out += '"';
-    for (size_t at = 0;;) {
-        const size_t next = text.find('"', at);
-        out.append(text.substr(at, next == std::string_view::npos ? std::string_view::npos : next + 1 - at));
-        if (next == std::string_view::npos) break;
-        out += '"';
-        at = next + 1;
-    }
-    out += '"';
+inline void Prefetch(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
 }
 
-void AppendCsvValue(std::string& out, const Value& v) {
+// The characters that make RFC 4180 quote a field (ADX reads CSV that way): comma, quote, line breaks.
+constexpr std::array<bool, 256> kNeedsQuote = [] {
+    std::array<bool, 256> t{};
+    t[static_cast<unsigned char>(',')] = t[static_cast<unsigned char>('"')] = true;
+    t[static_cast<unsigned char>('\n')] = t[static_cast<unsigned char>('\r')] = true;
+    return t;
+}();
+
+// The most bytes AppendCsvValue can write for `v`, so that a row is written into reserved space with plain
+// stores (no per-character capacity checks).
+size_t MaxCsvBytes(const Value& v) {
     switch (v.index()) {
         case 0:
-            return;  // null: an empty field, which ADX reads as null for every non-string type
+            return 0;
         case 1:
-            out += std::get<bool>(v) ? "true" : "false";
-            return;
-        case 2: {
-            char buf[24];
-            auto r = std::to_chars(buf, buf + sizeof buf, std::get<int64_t>(v));
-            out.append(buf, r.ptr);
-            return;
+            return 5;
+        case 2:
+            return 20;
+        case 3:
+            return 32;
+        default:
+            return 2 * std::get<std::string>(v).size() + 2;  // every character a doubled quote, plus quotes
+    }
+}
+
+// True when `text` holds a comma, a quote or a line break. Eight bytes at a time: a word XORed with one of
+// those characters repeated has a zero byte exactly when the character is there, and
+// (x - 0x01..) & ~x & 0x80.. is non-zero exactly when x has a zero byte.
+bool NeedsQuote(const char* p, size_t n) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        const uint64_t comma = w ^ (kOnes * ','), quote = w ^ (kOnes * '"');
+        const uint64_t lf = w ^ (kOnes * '\n'), cr = w ^ (kOnes * '\r');
+        const uint64_t zero_bytes = ((comma - kOnes) & ~comma) | ((quote - kOnes) & ~quote) |
+                                    ((lf - kOnes) & ~lf) | ((cr - kOnes) & ~cr);
+        if (zero_bytes & kHigh) return true;
+    }
+    for (; i < n; ++i)
+        if (kNeedsQuote[static_cast<unsigned char>(p[i])]) return true;
+    return false;
+}
+
+// Writes `text` at `out`, quoted when it holds a comma, a quote or a line break; returns the end.
+char* AppendCsvText(char* out, std::string_view text) {
+    const char* p = text.data();
+    const size_t n = text.size();
+    if (!NeedsQuote(p, n)) {
+        std::memcpy(out, p, n);
+        return out + n;
+    }
+    *out++ = '"';
+    if (n < 64) {  // short text: a plain loop beats a memchr call per quote
+        for (size_t i = 0; i < n; ++i) {
+            if (p[i] == '"') *out++ = '"';
+            *out++ = p[i];
         }
+        *out++ = '"';
+        return out;
+    }
+    for (size_t at = 0;;) {
+        const void* q = std::memchr(p + at, '"', n - at);
+        const size_t next = q ? static_cast<size_t>(static_cast<const char*>(q) - p) : n;
+        std::memcpy(out, p + at, next - at);
+        out += next - at;
+        if (!q) break;
+        *out++ = '"';
+        *out++ = '"';
+        at = next + 1;
+    }
+    *out++ = '"';
+    return out;
+}
+
+char* AppendCsvValue(char* out, const Value& v) {
+    switch (v.index()) {
+        case 0:
+            return out;  // null: an empty field, which ADX reads as null for every non-string type
+        case 1:
+            if (std::get<bool>(v)) {
+                std::memcpy(out, "true", 4);
+                return out + 4;
+            }
+            std::memcpy(out, "false", 5);
+            return out + 5;
+        case 2:
+            return std::to_chars(out, out + 20, std::get<int64_t>(v)).ptr;
         case 3: {
             const double d = std::get<double>(v);
+            std::string_view special;
             if (std::isnan(d))
-                out += "NaN";
+                special = "NaN";
             else if (std::isinf(d))
-                out += d > 0 ? "Infinity" : "-Infinity";
-            else {
-                char buf[32];
-                auto r = std::to_chars(buf, buf + sizeof buf, d);
-                out.append(buf, r.ptr);
-            }
-            return;
+                special = d > 0 ? "Infinity" : "-Infinity";
+            else
+                return std::to_chars(out, out + 32, d).ptr;
+            std::memcpy(out, special.data(), special.size());
+            return out + special.size();
         }
         default:
-            AppendCsvText(out, std::get<std::string>(v));
-            return;
+            return AppendCsvText(out, std::get<std::string>(v));
     }
 }
 
 Result<std::string> Gzip(const std::string& raw) {
     libdeflate_compressor* c = libdeflate_alloc_compressor(1);  // level 1: upload-bound, not size-bound
     if (!c) return MakeError(ErrorKind::kInternal, "adx.sink", "libdeflate_alloc_compressor failed");
-    std::string out(libdeflate_gzip_compress_bound(c, raw.size()), '\0');
-    const size_t n = libdeflate_gzip_compress(c, raw.data(), raw.size(), out.data(), out.size());
+    // Into an uninitialised buffer of the worst-case size (about the input's), then copied at its real size
+    // (about a quarter): zero-filling the worst case would touch every page of it for nothing.
+    const size_t bound = libdeflate_gzip_compress_bound(c, raw.size());
+    std::unique_ptr<char[]> buffer(new char[bound]);
+    const size_t n = libdeflate_gzip_compress(c, raw.data(), raw.size(), buffer.get(), bound);
     libdeflate_free_compressor(c);
     if (n == 0) return MakeError(ErrorKind::kInternal, "adx.sink", "gzip compression failed");
-    out.resize(n);
-    return out;
+    return std::string(buffer.get(), n);
 }
 
 // A table name as a command needs it: bare when it is a plain identifier, ['...'] otherwise.
@@ -297,14 +361,33 @@ Status AdxSink::DropEarlierAttempts(const OpContext& ctx) {
 
 Status AdxSink::Write(const RowBatch& batch, const OpContext&) {
     const size_t before = csv_.size();
+    const size_t columns = source_of_column_.size();
+    constexpr size_t kAhead = 4;
     for (size_t r = 0; r < batch.rows(); ++r) {
-        const Value* row = batch.Row(r);
-        for (size_t i = 0; i < source_of_column_.size(); ++i) {
-            if (i) csv_ += ',';
-            const int s = source_of_column_[i];
-            if (s >= 0 && static_cast<size_t>(s) < batch.width()) AppendCsvValue(csv_, row[s]);
+        // The text of a batch's cells is scattered over the heap and mostly out of cache by now (the source
+        // filled the whole batch first): ask for a later row's while this one is written.
+        if (r + kAhead < batch.rows()) {
+            const Value* ahead = batch.Row(r + kAhead);
+            for (size_t c = 0; c < batch.width(); ++c)
+                if (const auto* text = std::get_if<std::string>(&ahead[c])) Prefetch(text->data());
         }
-        csv_ += '\n';
+        const Value* row = batch.Row(r);
+        // Reserve the row's worst case, write it with plain stores, then trim to what was written.
+        size_t bound = columns + 1;
+        for (size_t i = 0; i < columns; ++i) {
+            const int s = source_of_column_[i];
+            if (s >= 0 && static_cast<size_t>(s) < batch.width()) bound += MaxCsvBytes(row[s]);
+        }
+        const size_t at = csv_.size();
+        csv_.resize(at + bound);
+        char* out = csv_.data() + at;
+        for (size_t i = 0; i < columns; ++i) {
+            if (i) *out++ = ',';
+            const int s = source_of_column_[i];
+            if (s >= 0 && static_cast<size_t>(s) < batch.width()) out = AppendCsvValue(out, row[s]);
+        }
+        *out++ = '\n';
+        csv_.resize(static_cast<size_t>(out - csv_.data()));
     }
     chunk_rows_ += batch.rows();
     stats_.rows_written += batch.rows();
@@ -345,6 +428,8 @@ Result<Json> AdxSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
     stats_.peak_connections = std::max<uint64_t>(stats_.peak_connections, uploads_.size() + 1);
     auto raw = std::make_shared<std::string>(std::move(csv_));
     csv_.clear();
+    // The next chunk is about as large: reserving it up front saves the copies of growing by doubling.
+    csv_.reserve(raw->size() + raw->size() / 8);
     chunk_rows_ = 0;
     http::HttpClient* http = &c_.services->http();
     CancellationToken cancel = ctx.cancel;
@@ -456,7 +541,9 @@ Status AdxSink::Confirm(const IngestResources& resources, const OpContext& ctx) 
     std::vector<const Chunk*> pending;
     for (const auto& c : manifest_) pending.push_back(&c);
     const auto deadline = std::chrono::steady_clock::now() + c_.confirm_timeout;
-    auto wait = std::chrono::milliseconds(100);
+    // Polled soon at first (a small or FlushImmediately ingestion is confirmed within a second), then
+    // backing off to every 2 s for the service's usual minutes of batching.
+    auto wait = std::chrono::milliseconds(50);
     std::optional<azure::ResourceUrl> table;
     if (!resources.status_table.empty()) {
         auto parsed = azure::ParseResourceUrl(resources.status_table, azure::StorageService::kTable);
@@ -511,7 +598,7 @@ Status AdxSink::Confirm(const IngestResources& resources, const OpContext& ctx) 
                     "rerun of this activity will not duplicate them",
                 "IngestionUnconfirmed");
         ADXFLOW_TRY(ctx.cancel.SleepFor(*ctx.clock, wait));
-        wait = std::min(wait * 2, std::chrono::milliseconds(2000));
+        wait = std::min(wait * 3 / 2, std::chrono::milliseconds(2000));
     }
     return Ok();
 }

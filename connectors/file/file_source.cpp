@@ -112,11 +112,15 @@ Result<Schema> FileSource::Open(const OpContext& ctx) {
 }
 
 Result<bool> FileSource::Next(RowBatch& batch, size_t max_rows, const OpContext& ctx) {
-    batch.Reset(schema_.size());
+    // The batch still holds the previous rows when it reaches the reader, which resets it itself and may
+    // reuse their string buffers; it is reset here only where no reader gets it.
     for (;;) {
         ADXFLOW_TRY(ctx.CheckCancelled());
         if (!rows_) {
-            if (next_file_ >= files_.size()) return false;
+            if (next_file_ >= files_.size()) {
+                batch.Reset(schema_.size());
+                return false;
+            }
             ADXFLOW_TRY(OpenNextFile());
         }
         Result<bool> more = true;
@@ -126,6 +130,7 @@ Result<bool> FileSource::Next(RowBatch& batch, size_t max_rows, const OpContext&
                 stats_.rows_read += batch.rows();
             }
         } else {
+            batch.Reset(schema_.size());
             more = rows_->Next(file_batch_, max_rows);
             if (more.ok()) {
                 for (size_t r = 0; r < file_batch_.rows(); ++r) {

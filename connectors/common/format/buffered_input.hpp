@@ -17,6 +17,10 @@ class BufferedInput {
     bool has_data() const { return pos_ < len_; }
     char peek() const { return buf_[pos_]; }
     char take() { return buf_[pos_++]; }
+    // The buffered bytes not taken yet, for parsers that consume runs of ordinary characters at once.
+    const char* data() const { return buf_.data() + pos_; }
+    size_t available() const { return len_ - pos_; }
+    void skip(size_t n) { pos_ += n; }
     // Refills an exhausted buffer; false at end of stream.
     Result<bool> Refill() {
         if (pos_ < len_) return true;

@@ -3,6 +3,7 @@
 // doubled quote or the escape character, quoted fields across lines, header or Prop_N names, nullValue,
 // skipLineCount, UTF-8 BOM. Streams: memory is the read buffer plus the rows of the current batch.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,14 @@ class DelimitedReader : public RowReader {
     // After a '\r' that ended a record, a following '\n' belongs to the same line break.
     Status SwallowLineFeed();
     Status AppendRow(RowBatch& batch);
+    // The next field slot of the record being read, emptied. Slots keep their capacity across records, so
+    // a steady stream of records allocates nothing here.
+    std::string& StartField();
+    // Keeps the heap buffers of the batch's strings (rows the caller is done with) for the next rows' cells.
+    void Recycle(RowBatch& batch);
+    // The capacity of a std::string that has no heap buffer (libstdc++'s and libc++'s 64-bit layouts hold
+    // at least 15 characters in place; a smaller guess only costs a useless recycle).
+    static constexpr size_t kShortString = 15;
 
     DelimitedTextOptions options_;
     BufferedInput in_;
@@ -37,8 +46,18 @@ class DelimitedReader : public RowReader {
     bool after_cr_ = false;
     uint64_t line_ = 1;         // current physical line, for messages
     uint64_t record_line_ = 1;  // first line of the last record
+    // The last record: the first nfields_ slots of fields_/quoted_ (the rest are spare capacity).
     std::vector<std::string> fields_;
-    std::vector<bool> quoted_;
+    std::vector<char> quoted_;  // bools, without vector<bool>'s bit twiddling on the per-field path
+    size_t nfields_ = 0;
+    std::vector<std::string> spare_;  // strings with heap buffers from Recycle, for StartField
+    // Per byte value: true when it ends a run of plain field content in an unquoted / a quoted field (a
+    // delimiter, a line break, the quote or escape character). Runs between them are copied at once.
+    bool stop_unquoted_[256] = {};
+    bool stop_quoted_[256] = {};
+    // The same sets as 8-byte words (a character repeated), to skip 8 plain bytes at a time.
+    uint64_t stop_words_unquoted_[4] = {};
+    uint64_t stop_words_quoted_[4] = {};
     size_t width_ = 0;
     bool schema_read_ = false;
     bool pending_ = false;  // fields_ hold a data row already read to learn the width
