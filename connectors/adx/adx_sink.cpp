@@ -1,5 +1,7 @@
 #include "connectors/adx/adx_sink.hpp"
 
+#include "connectors/adx/result_tables.hpp"
+
 #include <libdeflate.h>
 #include <spdlog/spdlog.h>
 
@@ -37,34 +39,6 @@ std::string QueryOf(const std::string& url) {
     const auto q = url.find('?');
     return q == std::string::npos ? std::string() : url.substr(q + 1);
 }
-
-// One table of a v1 answer, as text.
-class Rows final : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const kusto::TableInfo& table) override {
-        if (table.id == 0) schema = table.schema;
-        return Ok();
-    }
-    Status OnRows(const kusto::TableInfo& table, const RowBatch& batch) override {
-        if (table.id != 0) return Ok();
-        for (size_t r = 0; r < batch.rows(); ++r) {
-            std::vector<std::string> row;
-            for (size_t c = 0; c < batch.width(); ++c) row.push_back(ValueToText(batch.Row(r)[c]));
-            rows.push_back(std::move(row));
-        }
-        return Ok();
-    }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-    int Column(std::string_view name) const {
-        for (size_t i = 0; i < schema.size(); ++i)
-            if (IEquals(schema[i].name, name)) return static_cast<int>(i);
-        return -1;
-    }
-    Schema schema;
-    std::vector<std::vector<std::string>> rows;
-};
 
 inline void Prefetch(const void* p) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -297,7 +271,7 @@ Status AdxSink::PrepareColumns(const Schema& schema, const OpContext& ctx) {
     request.database = c_.database;
     request.csl = ".show table " + TableRef(settings_.table) + " schema as json";
     request.client_timeout = std::chrono::seconds(60);
-    Rows rows;
+    FirstTableText rows;
     ADXFLOW_TRY(c_.engine->Management(request, rows, &ctx.cancel));
     const int col = rows.Column("Schema");
     if (col < 0 || rows.rows.empty())
@@ -348,13 +322,13 @@ Status AdxSink::DropEarlierAttempts(const OpContext& ctx) {
                                  "'";
     request.csl = selector;
     request.client_timeout = std::chrono::seconds(60);
-    Rows rows;
+    FirstTableText rows;
     auto shown = c_.engine->Management(request, rows, &ctx.cancel);
     if (!shown.ok() || rows.rows.empty()) return Ok();
     spdlog::warn("adx: run {} activity '{}': dropping {} extent(s) left by an earlier attempt", c_.run_id,
                  c_.activity_name, rows.rows.size());
     request.csl = ".drop extents <| " + selector;
-    Rows dropped;
+    FirstTableText dropped;
     ADXFLOW_TRY(c_.engine->Management(request, dropped, &ctx.cancel));
     return Ok();
 }
@@ -571,7 +545,7 @@ Status AdxSink::Confirm(const IngestResources& resources, const OpContext& ctx) 
                 request.database = c_.database;
                 request.csl = ".show table ['" + settings_.table +
                               "'] extents where tags has 'ingest-by:" + Tag(c->index) + "'";
-                Rows extents;
+                FirstTableText extents;
                 if (c_.engine->Management(request, extents, &ctx.cancel).ok() && !extents.rows.empty())
                     status = "Succeeded";
             }
