@@ -76,6 +76,38 @@ const std::vector<const char*>& Migrations() {
         R"sql(
         ALTER TABLE pipeline_runs ADD COLUMN run_state TEXT NOT NULL DEFAULT '';
         )sql",
+        // 4: triggers. runtime_state is ADF's read-only Started/Stopped (changed only by start/stop); state is
+        // the scheduler's bookkeeping (last schedule occurrence fired). trigger_runs holds schedule fires and
+        // tumbling windows; a window is unique per trigger, so no window is ever created twice.
+        R"sql(
+        CREATE TABLE trigger_state (
+            name_key      TEXT PRIMARY KEY,     -- lower-cased trigger name
+            runtime_state TEXT NOT NULL,
+            state         TEXT NOT NULL,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE TABLE trigger_runs (
+            seq                   INTEGER PRIMARY KEY AUTOINCREMENT,
+            trigger_run_id        TEXT NOT NULL UNIQUE,
+            trigger_key           TEXT NOT NULL,
+            trigger_name          TEXT NOT NULL,
+            trigger_type          TEXT NOT NULL,
+            scheduled_time        TEXT NOT NULL,  -- schedule occurrence, or window start
+            window_end            TEXT,           -- tumbling windows only
+            status                TEXT NOT NULL,
+            attempt               INTEGER NOT NULL,
+            not_before            TEXT,
+            run_id                TEXT,
+            message               TEXT NOT NULL,
+            properties            TEXT NOT NULL,
+            triggered_pipelines   TEXT NOT NULL,
+            trigger_run_timestamp TEXT NOT NULL,
+            last_updated          TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX trigger_runs_window ON trigger_runs (trigger_key, scheduled_time)
+            WHERE window_end IS NOT NULL;
+        CREATE INDEX trigger_runs_timestamp ON trigger_runs (trigger_run_timestamp);
+        )sql",
     };
     return migrations;
 }
