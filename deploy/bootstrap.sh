@@ -34,6 +34,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Debian's prometheus package enables a server on 0.0.0.0:9090 (and node exporter); the tests start their own
+  # on loopback, so the packaged service is stopped and disabled where systemd runs.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    "${sudo_cmd[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 else
   echo "bootstrap: apt packages already installed"
 fi
