@@ -60,6 +60,13 @@ std::unique_ptr<detail::Connection> HttpClient::TakeIdle(const std::string& key)
     return found;
 }
 
+void HttpClient::DropIdle(const std::string& key) {
+    std::vector<std::unique_ptr<detail::Connection>> dropped;  // closed outside the lock
+    std::lock_guard lock(mu_);
+    auto it = idle_.find(key);
+    if (it != idle_.end()) dropped.swap(it->second);
+}
+
 void HttpClient::ReturnIdle(const std::string& key, std::unique_ptr<detail::Connection> connection) {
     connection->MarkIdle();
     std::lock_guard lock(mu_);
@@ -114,7 +121,9 @@ Result<HttpResponse> HttpClient::SendImpl(const HttpRequest& request, const Requ
     detail::BodySink sink{on_body_chunk, options.max_body_bytes, options.decode_response};
     const std::string key = url.scheme + "://" + url.Authority();
     for (int attempt = 0;; ++attempt) {
-        std::unique_ptr<detail::Connection> connection = TakeIdle(key);
+        // The retry below always opens a fresh connection: the other idle sockets of this host sat in the
+        // pool at least as long as the one that just failed and are likely closed by the server too.
+        std::unique_ptr<detail::Connection> connection = attempt == 0 ? TakeIdle(key) : nullptr;
         const bool reused = connection != nullptr;
         if (!connection) {
             connection =
@@ -131,7 +140,10 @@ Result<HttpResponse> HttpClient::SendImpl(const HttpRequest& request, const Requ
         // the keep-alive race every HTTP client handles by sending once more on a fresh connection; it is not
         // a retry in the policy sense (a server that closes without answering a fresh connection still
         // fails).
-        if (!response.ok() && reused && outcome.nothing_read && attempt == 0) continue;
+        if (!response.ok() && reused && outcome.nothing_read && attempt == 0) {
+            DropIdle(key);
+            continue;
+        }
         if (response.ok() && outcome.reusable) ReturnIdle(key, std::move(connection));
         return response;
     }

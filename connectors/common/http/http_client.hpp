@@ -58,6 +58,8 @@ class HttpClient {
                                   const BodyChunkHandler* on_body_chunk);
     std::unique_ptr<detail::Connection> TakeIdle(const std::string& key);
     void ReturnIdle(const std::string& key, std::unique_ptr<detail::Connection> connection);
+    // Closes every idle connection to `key`: called when one of them turned out to be closed by the server.
+    void DropIdle(const std::string& key);
 
     HttpClientOptions options_;
     Status init_status_;

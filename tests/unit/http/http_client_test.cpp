@@ -109,6 +109,31 @@ TEST(HttpClient, RecoversWhenAnIdlePooledSocketWasDropped) {
     EXPECT_EQ(calls.load(), 3);  // each request reached the handler exactly once
 }
 
+TEST(HttpClient, RetriesOnAFreshConnectionWhenSeveralPooledSocketsWereDropped) {
+    // Three concurrent requests leave three pooled sockets that the server closed after answering. The
+    // keep-alive retry must not take the next dead socket from the pool: one request, one fresh connection.
+    std::atomic<int> calls{0};
+    TestHttpServer server([&](const auto&, auto& res) {
+        std::this_thread::sleep_for(100ms);  // keeps the three requests in flight together
+        res.body() = "n" + std::to_string(++calls);
+        return true;
+    });
+    server.set_drop_after_response(true);
+    HttpClient client;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 3; ++i)
+        threads.emplace_back([&] { EXPECT_TRUE(client.Send(Get(server.url("/p"))).ok()); });
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(client.idle_connections(), 3u);
+    std::this_thread::sleep_for(50ms);  // the FINs arrive
+    auto response = client.Send(Get(server.url("/after")));
+    ASSERT_TRUE(response.ok()) << response.error().Describe();
+    EXPECT_EQ(response->body, "n4");
+    EXPECT_EQ(client.connections_opened(), 4u);
+    // Only the fresh connection is pooled: the two other dead sockets were dropped, not kept for later.
+    EXPECT_EQ(client.idle_connections(), 1u);
+}
+
 TEST(HttpClient, DecodesGzipAndDeflateBodies) {
     const std::string plain = Repetitive(300000);
     TestHttpServer server([&](const auto& req, auto& res) {
