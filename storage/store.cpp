@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/crash_point.hpp"
 #include "core/ids.hpp"
 #include "core/model/secrets.hpp"
 #include "storage/migrations.hpp"
@@ -331,7 +332,12 @@ Status Store::InsertPipelineRun(PipelineRun& run) {
         .Bind(12, static_cast<int64_t>(run.cancel_requested));
     ADXFLOW_TRY(s->Run());
     run.sequence = sqlite3_last_insert_rowid(w.conn.raw());
-    return tx ? tx->Commit() : Ok();
+    if (tx) {  // else the batch's commit is the one that counts (store.batch.*)
+        ADXFLOW_CRASH_POINT("store.run_insert.before_commit");
+        ADXFLOW_TRY(tx->Commit());
+        ADXFLOW_CRASH_POINT("store.run_insert.after_commit");
+    }
+    return Ok();
 }
 
 void Store::BeginWriteBatch() {
@@ -339,14 +345,21 @@ void Store::BeginWriteBatch() {
     if (batch_depth_++ > 0) return;  // nested: the outermost batch commits
     // If BEGIN fails, the writes below autocommit one by one: nothing is lost, only the grouping.
     batch_open_ = writer_->conn.Exec("BEGIN IMMEDIATE").ok();
+    if (crash::g_armed.load(std::memory_order_relaxed))
+        batch_changes_ = sqlite3_total_changes64(writer_->conn.raw());
 }
 
 Status Store::EndWriteBatch() {
     Status committed = Ok();
     if (--batch_depth_ == 0 && batch_open_) {
         batch_open_ = false;
+        // The crash points count only batches that wrote something (an idle pass commits an empty one).
+        const bool wrote = crash::g_armed.load(std::memory_order_relaxed) &&
+                           sqlite3_total_changes64(writer_->conn.raw()) != batch_changes_;
+        if (wrote) ADXFLOW_CRASH_POINT("store.batch.before_commit");
         committed = writer_->conn.Exec("COMMIT");
         if (!committed.ok()) (void)writer_->conn.Exec("ROLLBACK");
+        if (wrote && committed.ok()) ADXFLOW_CRASH_POINT("store.batch.after_commit");
     }
     write_mu_.unlock();
     return committed;
@@ -469,7 +482,10 @@ Status Store::SaveCheckpoint(const std::string& activity_run_id, const Json& che
                              writer_->Get("UPDATE activity_runs SET checkpoint = ?, last_updated = ? "
                                           "WHERE activity_run_id = ?"));
     s->Bind(1, checkpoint.dump()).Bind(2, Now()).Bind(3, activity_run_id);
-    return s->Run();
+    ADXFLOW_CRASH_POINT("store.checkpoint.before_save");
+    ADXFLOW_TRY(s->Run());
+    ADXFLOW_CRASH_POINT("store.checkpoint.after_save");
+    return Ok();
 }
 
 Result<std::vector<ActivityRun>> Store::LoadActivityRuns(const std::string& run_id) {

@@ -72,8 +72,9 @@ class Store final : public engine::RunRepository {
     std::filesystem::path path_;
     // Recursive so that the writes of a batch (taken by BeginWriteBatch) re-enter it on the same thread.
     std::recursive_mutex write_mu_;
-    int batch_depth_ = 0;      // guarded by write_mu_
-    bool batch_open_ = false;  // a batch transaction is open (guarded by write_mu_)
+    int batch_depth_ = 0;        // guarded by write_mu_
+    bool batch_open_ = false;    // a batch transaction is open (guarded by write_mu_)
+    int64_t batch_changes_ = 0;  // sqlite3_total_changes64 when the batch began (guarded by write_mu_)
     std::unique_ptr<PooledConnection> writer_;
     // Seals or opens a run's parameters and pipeline copy; registers the secrets of unfinished runs.
     Status OpenRun(engine::PipelineRun& run, bool remember_secrets);

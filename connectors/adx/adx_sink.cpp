@@ -19,6 +19,7 @@
 #include "connectors/common/azure/encoding.hpp"
 #include "connectors/common/azure/queue_client.hpp"
 #include "connectors/common/azure/table_client.hpp"
+#include "core/crash_point.hpp"
 #include "core/ids.hpp"
 #include "core/retry.hpp"
 
@@ -432,6 +433,7 @@ Result<Json> AdxSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
 
 Result<Json> AdxSink::PrepareFinish(const OpContext&) {
     ADXFLOW_TRY(WaitForUploads(0));
+    ADXFLOW_CRASH_POINT("adx.sink.blobs_staged");
     Json chunks = Json::array();
     for (const auto& c : manifest_) chunks.push_back(c.ToJson());
     return Json{{"chunks", std::move(chunks)}};
@@ -597,12 +599,14 @@ Status AdxSink::Finish(const OpContext& ctx) {
     uint64_t rows = 0;
     for (const auto& chunk : manifest_) {
         ADXFLOW_TRY(Enqueue(chunk, resources, ctx));
+        ADXFLOW_CRASH_POINT("adx.sink.message_enqueued");
         rows += chunk.rows;
     }
     spdlog::info(
         "adx: run {} activity '{}' enqueued {} chunk(s), {} rows, for {}.{}; waiting for confirmation",
         c_.run_id, c_.activity_name, manifest_.size(), rows, c_.database, settings_.table);
     ADXFLOW_TRY(Confirm(resources, ctx));
+    ADXFLOW_CRASH_POINT("adx.sink.ingestion_confirmed");
     spdlog::info("adx: run {} activity '{}': ingestion of {} chunk(s) confirmed", c_.run_id, c_.activity_name,
                  manifest_.size());
     Json ids = Json::array();

@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "core/crash_point.hpp"
 #include "core/engine/mapping.hpp"
 
 namespace adxflow::engine {
@@ -114,7 +115,9 @@ class CopyExecutor final : public ActivityExecutor {
                         {"resumedFromRow", rows}};
         }
 
+        ADXFLOW_CRASH_POINT("copy.source.before_open");
         ADXFLOW_ASSIGN_OR_RETURN(Schema schema, source->Open(task.op));
+        ADXFLOW_CRASH_POINT("copy.source.after_open");
         const Json* translator = FindMember(tp, "translator");
         ADXFLOW_ASSIGN_OR_RETURN(ColumnMapping mapping, BuildMapping(schema, ep.sink_spec.dataset_schema,
                                                                      translator ? *translator : Json()));
@@ -130,6 +133,7 @@ class CopyExecutor final : public ActivityExecutor {
         }
         Status opened = sink->Open(mapping.output, sink_checkpoint, task.op);
         if (!opened.ok()) return std::move(opened).error();
+        ADXFLOW_CRASH_POINT("copy.sink.after_open");
 
         size_t chunk_rows = task.services->default_chunk_rows;
         if (const Json* wbs = FindMember(*sink_settings, "writeBatchSize"))
@@ -145,13 +149,17 @@ class CopyExecutor final : public ActivityExecutor {
         uint64_t rows_seen = 0, rows_since_commit = 0, rows_written_now = 0;
         const uint64_t resumed_rows = committed_rows;
         auto commit = [&]() -> Status {
+            ADXFLOW_CRASH_POINT("copy.sink.before_commit");
             ADXFLOW_ASSIGN_OR_RETURN(Json cp,
                                      sink->CommitChunk({task.run_id, task.activity_name, chunk}, task.op));
+            ADXFLOW_CRASH_POINT("copy.sink.after_commit");  // checkpoint not saved yet
             ++chunk;
             committed_rows = rows_seen;
             rows_since_commit = 0;
             Json checkpoint = {{"chunk", chunk}, {"rowsCommitted", committed_rows}, {"sink", cp}};
-            return task.save_checkpoint(checkpoint);
+            ADXFLOW_TRY(task.save_checkpoint(checkpoint));
+            ADXFLOW_CRASH_POINT("copy.checkpoint.after_save");
+            return Ok();
         };
 
         bool more = true;
@@ -174,7 +182,9 @@ class CopyExecutor final : public ActivityExecutor {
                 ApplyMapping(mapping, *rows, mapped);
                 out = &mapped;
             }
+            ADXFLOW_CRASH_POINT("copy.sink.before_write");
             if (auto w = sink->Write(*out, task.op); !w.ok()) return fail(std::move(w).error());
+            ADXFLOW_CRASH_POINT("copy.sink.after_write");
             rows_since_commit += out->rows();
             rows_written_now += out->rows();
             if (rows_since_commit >= chunk_rows)
@@ -184,6 +194,7 @@ class CopyExecutor final : public ActivityExecutor {
             if (auto c = commit(); !c.ok()) return fail(std::move(c).error());
         auto prepared = sink->PrepareFinish(task.op);
         if (!prepared.ok()) return fail(std::move(prepared).error());
+        ADXFLOW_CRASH_POINT("copy.sink.after_prepare");
         if (!prepared->is_null()) {
             Json checkpoint = {{"chunk", chunk},
                                {"rowsCommitted", committed_rows},
@@ -191,8 +202,11 @@ class CopyExecutor final : public ActivityExecutor {
                                {"sourceDone", true}};
             if (auto saved = task.save_checkpoint(checkpoint); !saved.ok())
                 return fail(std::move(saved).error());
+            ADXFLOW_CRASH_POINT("copy.manifest.after_save");  // the ADX sink's manifest is persisted
         }
+        ADXFLOW_CRASH_POINT("copy.sink.before_finish");
         if (auto f = sink->Finish(task.op); !f.ok()) return fail(std::move(f).error());
+        ADXFLOW_CRASH_POINT("copy.sink.after_finish");  // published; the activity is not recorded yet
 
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

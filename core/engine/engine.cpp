@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/crash_point.hpp"
 #include "core/engine/engine_state.hpp"
 #include "core/engine/graph.hpp"
 #include "core/ids.hpp"
@@ -221,6 +222,7 @@ Result<PipelineRun> Engine::CreateRun(CreateRunRequest request) {
     auto state = MakeRunState(run, &parse_error);
     if (!state) return parse_error.error();
     ADXFLOW_TRY(runs_.InsertPipelineRun(state->run));
+    ADXFLOW_CRASH_POINT("engine.run.accepted");  // stored, not yet answered
     PipelineRun copy = state->run;
     Event e;
     e.type = Event::Type::kNewRun;
@@ -404,6 +406,7 @@ void Engine::StartRun(RunState& run) {
         run.run.last_updated = *run.run.run_start;
         if (auto s = runs_.UpdatePipelineRun(run.run); !s.ok())
             spdlog::error("run {}: cannot record start: {}", run.run.run_id, s.error().Describe());
+        ADXFLOW_CRASH_POINT("engine.run.started");
         spdlog::info("run {} pipeline={} started", run.run.run_id, run.run.pipeline_name);
     }
 }
@@ -582,6 +585,7 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
                           s.error().Describe());
         act.has_record = true;
     }
+    ADXFLOW_CRASH_POINT("engine.activity.started");
     if (!policy.ok()) {
         Error e = policy.error();
         e.message = "policy: " + e.message;
@@ -646,6 +650,7 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
         e.checkpoint = *last_checkpoint;
         Post(std::move(e));
     });
+    ADXFLOW_CRASH_POINT("engine.activity.dispatched");  // a worker runs it; its batch is not committed
 }
 
 void Engine::OnAttemptDone(RunState& run, ActivityState& act, ActivityResult result, Json checkpoint) {
@@ -666,6 +671,7 @@ void Engine::OnAttemptDone(RunState& run, ActivityState& act, ActivityResult res
         act.record.error = act.error;
         act.record.status = status::kSucceeded;
         (void)runs_.UpdateActivityRun(act.record);
+        ADXFLOW_CRASH_POINT("engine.activity.succeeded");
         if (metrics_ && IEquals(act.spec->type, "Copy")) RecordCopy(*metrics_, act.output);
         FinishActivity(run, act, status::kSucceeded);
         return;
@@ -690,6 +696,7 @@ void Engine::FailAttempt(RunState& run, ActivityState& act, const Error& error) 
     act.record.last_updated = now;
     if (act.record.output.is_null()) act.record.output = Json::object();
     (void)runs_.UpdateActivityRun(act.record);
+    ADXFLOW_CRASH_POINT("engine.activity.failed");
     ++act.failures;
     spdlog::warn("run {} activity={} attempt={} failed: {}", run.run.run_id, act.spec->name,
                  act.record.attempt + 1, model::ScrubSecrets(error.Describe(), run.secrets));
@@ -709,6 +716,7 @@ void Engine::FailAttempt(RunState& run, ActivityState& act, const Error& error) 
         next.not_before = now + act.policy.retry_interval;
         next.last_updated = now;
         (void)runs_.InsertActivityRun(next);
+        ADXFLOW_CRASH_POINT("engine.activity.retry_queued");
         act.record = std::move(next);
         act.status = status::kQueued;
         AddTimer(*act.record.not_before, run.run.run_id);
@@ -758,6 +766,7 @@ void Engine::Finalize(RunState& run) {
     run.run.last_updated = now;
     if (auto s = runs_.UpdatePipelineRun(run.run); !s.ok())
         spdlog::error("run {}: cannot record its end: {}", run.run.run_id, s.error().Describe());
+    ADXFLOW_CRASH_POINT("engine.run.finished");
     if (metrics_) metrics_->PipelineRunFinished(run.run.status);
     spdlog::info("run {} pipeline={} {}", run.run.run_id, run.run.pipeline_name, run.run.status);
 }
@@ -857,6 +866,7 @@ Status Engine::Recover() {
                 {"target", act.spec->name}};
             if (act.record.output.is_null()) act.record.output = Json::object();
             ADXFLOW_TRY(runs_.UpdateActivityRun(act.record));
+            ADXFLOW_CRASH_POINT("engine.recovery.attempt_closed");  // its successor not inserted yet
             ActivityRun next;
             next.activity_run_id = NewUuid();
             next.run_id = act.record.run_id;
