@@ -21,6 +21,7 @@
 #include "connectors/common/azure/table_client.hpp"
 #include "core/crash_point.hpp"
 #include "core/ids.hpp"
+#include "core/metrics.hpp"
 #include "core/retry.hpp"
 
 namespace adxflow::adx {
@@ -509,7 +510,8 @@ Status AdxSink::Enqueue(const Chunk& chunk, const IngestResources& resources, co
     ADXFLOW_ASSIGN_OR_RETURN(azure::ResourceUrl queue,
                              azure::ParseResourceUrl(queue_url, azure::StorageService::kQueue));
     azure::QueueClient queues(queue.account, c_.services->http());
-    ADXFLOW_TRY(queues.PutMessage(queue.container, message.dump(), {}, call));
+    ADXFLOW_TRY(
+        CountAdxRequest("queued_ingest", 201, queues.PutMessage(queue.container, message.dump(), {}, call)));
     return Ok();
 }
 

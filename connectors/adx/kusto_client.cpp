@@ -4,6 +4,7 @@
 
 #include "connectors/adx/ingest_resources.hpp"
 #include "core/ids.hpp"
+#include "core/metrics.hpp"
 
 namespace adxflow::adx {
 
@@ -125,6 +126,7 @@ Result<KustoCallInfo> KustoClient::Post(const std::string& path, const KustoRequ
                 info.response_bytes = response->body.size();
             }
         }
+        CountAdxRequest(v2 ? "query" : "command", response.ok() ? response->status : 0);
         if (!response.ok()) {
             Error e = std::move(response).error();
             e.message =

@@ -767,7 +767,9 @@ void Engine::Finalize(RunState& run) {
     if (auto s = runs_.UpdatePipelineRun(run.run); !s.ok())
         spdlog::error("run {}: cannot record its end: {}", run.run.run_id, s.error().Describe());
     ADXFLOW_CRASH_POINT("engine.run.finished");
-    if (metrics_) metrics_->PipelineRunFinished(run.run.status);
+    if (metrics_)
+        metrics_->PipelineRunFinished(
+            run.run.status, std::chrono::duration<double>(now - run.run.run_start.value_or(now)).count());
     spdlog::info("run {} pipeline={} {}", run.run.run_id, run.run.pipeline_name, run.run.status);
 }
 

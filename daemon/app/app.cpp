@@ -73,6 +73,7 @@ Daemon::~Daemon() {
 
 Status Daemon::Start() {
     auto& p = *parts_;
+    InstallProcessMetrics(&p.metrics);  // connectors count ADX requests and token refreshes through it
     // Security checks come first, before anything is created on disk or bound.
     ADXFLOW_ASSIGN_OR_RETURN(auto tokens, LoadTokens(settings_));
     if (tokens.empty() && !IsLoopback(settings_.ListenHost()) && !settings_.allow_unauthenticated_remote)
@@ -189,6 +190,7 @@ void Daemon::Stop() {
     // Reverse order: stop taking requests, then drain the engine, then close the store.
     if (p.server) p.server->Stop();
     if (p.engine) p.engine->Stop();
+    UninstallProcessMetrics(&p.metrics);
     p.server.reset();
     p.api.reset();
     p.engine.reset();

@@ -1,5 +1,7 @@
 #include "connectors/common/identity/token_cache.hpp"
 
+#include "core/metrics.hpp"
+
 namespace adxflow::identity {
 
 std::shared_ptr<TokenCache::Entry> TokenCache::EntryFor(const std::string& key) {
@@ -17,7 +19,7 @@ Result<std::string> TokenCache::Get(TokenCredential& credential, const std::stri
     const bool fresh = !entry->token.token.empty() && entry->token.expires_on - now_() > kRefreshMargin;
     if (fresh && entry->token.token != refused) return entry->token.token;
     ++fetches_;
-    ADXFLOW_ASSIGN_OR_RETURN(AccessToken token, credential.FetchToken(resource, cancel));
+    ADXFLOW_ASSIGN_OR_RETURN(AccessToken token, CountTokenRefresh(credential.FetchToken(resource, cancel)));
     entry->token = std::move(token);
     return entry->token.token;
 }
