@@ -211,6 +211,10 @@ Result<AdxSinkSettings> ParseSinkSettings(const Json& sink, const Json& dataset)
         if (!f->is_boolean()) return Invalid("sink.flushImmediately", "must be true or false");
         s.flush_immediately = f->get<bool>();
     }
+    if (const Json* f = FindMember(sink, "adxflowStreamingIngestion"); f && !f->is_null()) {
+        if (!f->is_boolean()) return Invalid("sink.adxflowStreamingIngestion", "must be true or false");
+        s.streaming = f->get<bool>();
+    }
     if (const Json* a = FindMember(sink, "additionalProperties"); a && !a->is_null()) {
         Json props = a->is_string() ? Json::parse(a->get<std::string>(), nullptr, false) : *a;
         if (!props.is_object())
@@ -249,9 +253,19 @@ std::string AdxSink::Tag(uint64_t chunk) const {
 
 Status AdxSink::Open(const Schema& schema, const Json& checkpoint, const OpContext& ctx) {
     manifest_.clear();
+    if (checkpoint.is_object() && checkpoint.value("streaming", false)) {
+        // Streaming mode, resumed mid-source: the streamed chunks are in the table, the staged ones wait for
+        // Finish; the rows after the checkpoint come again.
+        for (const auto& j : checkpoint["chunks"]) manifest_.push_back(Chunk::FromJson(j));
+        streamed_chunks_ = checkpoint.value("streamedChunks", uint64_t{0});
+        streamed_rows_ = checkpoint.value("streamedRows", uint64_t{0});
+        return PrepareColumns(schema, ctx);
+    }
     if (checkpoint.is_object() && checkpoint.contains("chunks")) {
         // A resumed attempt after PrepareFinish: the staged chunks are published as they are.
         for (const auto& j : checkpoint["chunks"]) manifest_.push_back(Chunk::FromJson(j));
+        streamed_chunks_ = checkpoint.value("streamedChunks", uint64_t{0});
+        streamed_rows_ = checkpoint.value("streamedRows", uint64_t{0});
         spdlog::info("adx: run {} activity '{}' resumes publishing {} staged chunk(s) into {}.{}", c_.run_id,
                      c_.activity_name, manifest_.size(), c_.database, settings_.table);
         return Ok();
@@ -380,8 +394,7 @@ Status AdxSink::WaitForUploads(size_t keep_in_flight) {
     return Ok();
 }
 
-Result<Json> AdxSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
-    if (chunk_rows_ == 0) return Json(nullptr);
+Status AdxSink::StageChunk(const ChunkKey& key, const OpContext& ctx) {
     ADXFLOW_ASSIGN_OR_RETURN(IngestResources resources,
                              c_.services->ingest_resources().Get(*c_.dm, &ctx.cancel));
     const std::string& container_sas =
@@ -428,8 +441,78 @@ Result<Json> AdxSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
             e.message = "uploading staging blob " + blob + ": " + e.message;
             return e;
         }));
+    return Ok();
+}
+
+Result<Json> AdxSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
+    if (chunk_rows_ == 0) return settings_.streaming ? StreamingCheckpoint() : Json(nullptr);
+    if (settings_.streaming) {
+        ADXFLOW_ASSIGN_OR_RETURN(bool streamed, StreamChunk(key, ctx));
+        if (!streamed) {
+            ADXFLOW_TRY(StageChunk(key, ctx));
+            // The checkpoint names the staged blob, so it must exist before the checkpoint is saved.
+            ADXFLOW_TRY(WaitForUploads(0));
+        }
+        return StreamingCheckpoint();
+    }
+    ADXFLOW_TRY(StageChunk(key, ctx));
     // Null: until the manifest is complete a crash restarts the copy (nothing has been enqueued yet).
     return Json(nullptr);
+}
+
+Json AdxSink::StreamingCheckpoint() const {
+    Json chunks = Json::array();
+    for (const auto& c : manifest_) chunks.push_back(c.ToJson());
+    return Json{{"streaming", true},
+                {"streamedChunks", streamed_chunks_},
+                {"streamedRows", streamed_rows_},
+                {"chunks", std::move(chunks)}};
+}
+
+Result<bool> AdxSink::StreamChunk(const ChunkKey& key, const OpContext& ctx) {
+    // The service's limit is 4 MB of data per request; an inline mapping cannot be sent with it.
+    constexpr size_t kStreamingLimit = 4u << 20;
+    if (!streaming_available_ || csv_.size() > kStreamingLimit || !settings_.mapping_json.empty())
+        return false;
+    ADXFLOW_ASSIGN_OR_RETURN(std::string gz, Gzip(csv_));
+    StreamingIngestRequest request;
+    request.database = c_.database;
+    request.table = settings_.table;
+    request.format = "Csv";
+    request.mapping_name = settings_.mapping_name;
+    request.body = std::move(gz);
+    request.gzipped = true;
+    auto sent = WithRetries<KustoCallInfo>(RetryPolicy{}, ctx.cancel, *ctx.clock,
+                                           [&] { return c_.engine->StreamingIngest(request, &ctx.cancel); });
+    if (!sent.ok()) {
+        const Error& e = sent.error();
+        if (e.code.find("StreamingIngestionPolicyNotEnabled") != std::string::npos ||
+            e.code.find("StreamingIngestionDisabled") != std::string::npos) {
+            spdlog::warn(
+                "adx: run {} activity '{}': streaming ingestion is off for {}.{} ({}); the remaining chunks "
+                "go through queued ingestion",
+                c_.run_id, c_.activity_name, c_.database, settings_.table, e.code);
+            streaming_available_ = false;
+            return false;
+        }
+        // As the SDKs' managed streaming client does: what streaming could not deliver after its retries is
+        // queued instead, unless the service refused the data itself.
+        if (e.kind == ErrorKind::kTransient || e.kind == ErrorKind::kTimeout) {
+            spdlog::warn(
+                "adx: run {} activity '{}': chunk {} goes through queued ingestion after streaming "
+                "failed: {}",
+                c_.run_id, c_.activity_name, key.chunk, e.message);
+            return false;
+        }
+        return sent.error();
+    }
+    ++streamed_chunks_;
+    streamed_rows_ += chunk_rows_;
+    spdlog::info("adx: run {} activity '{}': chunk {} ({} rows) ingested by streaming into {}.{}", c_.run_id,
+                 c_.activity_name, key.chunk, chunk_rows_, c_.database, settings_.table);
+    csv_.clear();
+    chunk_rows_ = 0;
+    return true;
 }
 
 Result<Json> AdxSink::PrepareFinish(const OpContext&) {
@@ -437,7 +520,12 @@ Result<Json> AdxSink::PrepareFinish(const OpContext&) {
     ADXFLOW_CRASH_POINT("adx.sink.blobs_staged");
     Json chunks = Json::array();
     for (const auto& c : manifest_) chunks.push_back(c.ToJson());
-    return Json{{"chunks", std::move(chunks)}};
+    Json prepared = {{"chunks", std::move(chunks)}};
+    if (settings_.streaming) {
+        prepared["streamedChunks"] = streamed_chunks_;
+        prepared["streamedRows"] = streamed_rows_;
+    }
+    return prepared;
 }
 
 Status AdxSink::Enqueue(const Chunk& chunk, const IngestResources& resources, const OpContext& ctx) {
@@ -595,6 +683,11 @@ void AdxSink::DeleteStagingBlobs(const IngestResources& resources) {
 
 Status AdxSink::Finish(const OpContext& ctx) {
     ADXFLOW_TRY(WaitForUploads(0));
+    if (settings_.streaming) {
+        stats_.details["adxStreamingIngestedChunks"] = streamed_chunks_;
+        stats_.details["adxStreamingIngestedRows"] = streamed_rows_;
+        stats_.details["adxQueuedChunks"] = manifest_.size();
+    }
     if (manifest_.empty()) return Ok();
     ADXFLOW_ASSIGN_OR_RETURN(IngestResources resources,
                              c_.services->ingest_resources().Get(*c_.dm, &ctx.cancel));

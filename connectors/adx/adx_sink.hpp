@@ -31,6 +31,9 @@ struct AdxSinkSettings {
     std::string mapping_name;  // ingestionMappingName
     std::string mapping_json;  // ingestionMappingAsJson (a JSON array as text)
     bool flush_immediately = false;
+    // adxflowStreamingIngestion (not in ADF): chunks of at most 4 MB go through streaming ingestion;
+    // larger ones, and every chunk once the table's policy turns out to be off, through queued ingestion.
+    bool streaming = false;
     Json additional_properties = Json::object();  // additionalProperties (tags, creationTime, ...)
 };
 
@@ -79,6 +82,10 @@ class AdxSink final : public Sink {
     Status WaitForUploads(size_t keep_in_flight);
     Status Enqueue(const Chunk& chunk, const IngestResources& resources, const OpContext& ctx);
     Status Confirm(const IngestResources& resources, const OpContext& ctx);
+    // Streaming mode: sends the chunk being written; false when it must go the queued way instead.
+    Result<bool> StreamChunk(const ChunkKey& key, const OpContext& ctx);
+    Status StageChunk(const ChunkKey& key, const OpContext& ctx);
+    Json StreamingCheckpoint() const;
     void DeleteStagingBlobs(const IngestResources& resources);
 
     AdxSinkContext c_;
@@ -90,6 +97,9 @@ class AdxSink final : public Sink {
     std::deque<std::future<Status>> uploads_;
     SinkStats stats_;
     size_t next_container_ = 0;
+    bool streaming_available_ = true;  // false once the service said the policy is off
+    uint64_t streamed_chunks_ = 0;
+    uint64_t streamed_rows_ = 0;
 };
 
 }  // namespace adxflow::adx

@@ -74,6 +74,36 @@ Result<KustoCallInfo> KustoClient::Management(const KustoRequest& request, kusto
     return Post("/v1/rest/mgmt", request, /*v2=*/false, handler, cancel);
 }
 
+http::HttpRequest KustoClient::NewRequest(const std::string& path,
+                                          const std::string& client_request_id) const {
+    http::HttpRequest http_request;
+    http_request.method = "POST";
+    http_request.url = cluster_url_ + path;
+    http_request.headers.Set("Accept", "application/json");
+    http_request.headers.Set("x-ms-client-request-id", client_request_id);
+    http_request.headers.Set("x-ms-app", "adxflow");
+    http_request.headers.Set("x-ms-user", "adxflow");
+    http_request.headers.Set("x-ms-client-version", std::string(kClientVersion));
+    return http_request;
+}
+
+Result<http::HttpResponse> KustoClient::SendAuthorized(
+    http::HttpRequest& http_request, const CancellationToken* cancel,
+    const std::function<Result<http::HttpResponse>(const http::HttpRequest&)>& send) {
+    std::string refused;
+    for (int round = 0;; ++round) {
+        ADXFLOW_ASSIGN_OR_RETURN(std::string token, Token(cancel, refused));
+        http_request.headers.Set("Authorization", "Bearer " + token);
+        ADXFLOW_ASSIGN_OR_RETURN(http::HttpResponse response, send(http_request));
+        // A token the service refuses is replaced once (it may have been revoked or rotated early).
+        if (response.status == 401 && round == 0) {
+            refused = token;
+            continue;
+        }
+        return response;
+    }
+}
+
 Result<KustoCallInfo> KustoClient::Post(const std::string& path, const KustoRequest& request, bool v2,
                                         kusto::ResponseHandler& handler, const CancellationToken* cancel) {
     KustoCallInfo info;
@@ -82,16 +112,8 @@ Result<KustoCallInfo> KustoClient::Post(const std::string& path, const KustoRequ
 
     Json body = {{"db", request.database}, {"csl", request.csl}};
     if (!request.options.empty()) body["properties"] = Json{{"Options", request.options}};
-
-    http::HttpRequest http_request;
-    http_request.method = "POST";
-    http_request.url = cluster_url_ + path;
+    http::HttpRequest http_request = NewRequest(path, info.client_request_id);
     http_request.headers.Set("Content-Type", "application/json; charset=utf-8");
-    http_request.headers.Set("Accept", "application/json");
-    http_request.headers.Set("x-ms-client-request-id", info.client_request_id);
-    http_request.headers.Set("x-ms-app", "adxflow");
-    http_request.headers.Set("x-ms-user", "adxflow");
-    http_request.headers.Set("x-ms-client-version", std::string(kClientVersion));
     http_request.body = body.dump();
 
     http::RequestOptions options;
@@ -103,47 +125,68 @@ Result<KustoCallInfo> KustoClient::Post(const std::string& path, const KustoRequ
     // s.
     options.decode_response = !loopback_;
 
-    std::string refused;
-    for (int round = 0; round < 2; ++round) {
-        ADXFLOW_ASSIGN_OR_RETURN(std::string token, Token(cancel, refused));
-        http_request.headers.Set("Authorization", "Bearer " + token);
-        Result<http::HttpResponse> response = Error{};
-        if (v2) {
-            kusto::ParseOptions parse_options;
-            parse_options.batch_rows = request.batch_rows;
-            kusto::V2StreamParser parser(handler, parse_options);
-            response = services_.http().Send(http_request, options,
-                                             [&](std::string_view chunk) { return parser.Feed(chunk); });
-            if (response.ok() && response->is_success()) {
-                ADXFLOW_TRY(parser.Finish());
-                info.response_bytes = parser.bytes_fed();
+    auto response =
+        SendAuthorized(http_request, cancel, [&](const http::HttpRequest& r) -> Result<http::HttpResponse> {
+            if (v2) {
+                kusto::ParseOptions parse_options;
+                parse_options.batch_rows = request.batch_rows;
+                kusto::V2StreamParser parser(handler, parse_options);
+                auto sent = services_.http().Send(r, options,
+                                                  [&](std::string_view chunk) { return parser.Feed(chunk); });
+                if (sent.ok() && sent->is_success()) {
+                    ADXFLOW_TRY(parser.Finish());
+                    info.response_bytes = parser.bytes_fed();
+                }
+                return sent;
             }
-        } else {
             options.max_body_bytes = 256ull << 20;
-            response = services_.http().Send(http_request, options);
-            if (response.ok() && response->is_success()) {
-                ADXFLOW_TRY(kusto::ParseV1(response->body, handler));
-                info.response_bytes = response->body.size();
+            auto sent = services_.http().Send(r, options);
+            if (sent.ok() && sent->is_success()) {
+                ADXFLOW_TRY(kusto::ParseV1(sent->body, handler));
+                info.response_bytes = sent->body.size();
             }
-        }
-        CountAdxRequest(v2 ? "query" : "command", response.ok() ? response->status : 0);
-        if (!response.ok()) {
-            Error e = std::move(response).error();
-            e.message =
-                "Kusto " + std::string(v2 ? "query" : "command") + " to " + cluster_url_ + ": " + e.message;
-            return e;
-        }
-        if (const std::string* id = response->headers.Get("x-ms-activity-id")) info.activity_id = *id;
-        if (response->is_success()) return info;
-        // A token the service refuses is replaced once (it may have been revoked or rotated early).
-        if (response->status == 401 && round == 0) {
-            refused = token;
-            continue;
-        }
-        return ErrorFromResponse(*response, v2 ? "Kusto query" : "Kusto command");
+            return sent;
+        });
+    CountAdxRequest(v2 ? "query" : "command", response.ok() ? response->status : 0);
+    if (!response.ok()) {
+        Error e = std::move(response).error();
+        e.message =
+            "Kusto " + std::string(v2 ? "query" : "command") + " to " + cluster_url_ + ": " + e.message;
+        return e;
     }
-    return MakeError(ErrorKind::kUnauthorized, "adx.request", "the cluster refused a freshly issued token",
-                     "Unauthorized");
+    if (const std::string* id = response->headers.Get("x-ms-activity-id")) info.activity_id = *id;
+    if (response->is_success()) return info;
+    return ErrorFromResponse(*response, v2 ? "Kusto query" : "Kusto command");
+}
+
+Result<KustoCallInfo> KustoClient::StreamingIngest(const StreamingIngestRequest& request,
+                                                   const CancellationToken* cancel) {
+    KustoCallInfo info;
+    info.client_request_id = "adxflow;" + NewUuid();
+    std::string path = "/v1/rest/ingest/" + http::PercentEncode(request.database) + "/" +
+                       http::PercentEncode(request.table) + "?streamFormat=" + request.format;
+    if (!request.mapping_name.empty()) path += "&mappingName=" + http::PercentEncode(request.mapping_name);
+    http::HttpRequest http_request = NewRequest(path, info.client_request_id);
+    http_request.headers.Set("Content-Type", "application/octet-stream");
+    if (request.gzipped) http_request.headers.Set("Content-Encoding", "gzip");
+    http_request.body = request.body;
+
+    http::RequestOptions options;
+    options.timeout = request.client_timeout;
+    options.max_body_bytes = 4 << 20;
+    options.cancel = cancel;
+    auto response = SendAuthorized(
+        http_request, cancel, [&](const http::HttpRequest& r) { return services_.http().Send(r, options); });
+    CountAdxRequest("streaming_ingest", response.ok() ? response->status : 0);
+    if (!response.ok()) {
+        Error e = std::move(response).error();
+        e.message = "Kusto streaming ingestion to " + cluster_url_ + ": " + e.message;
+        return e;
+    }
+    if (const std::string* id = response->headers.Get("x-ms-activity-id")) info.activity_id = *id;
+    info.response_bytes = response->body.size();
+    if (response->is_success()) return info;
+    return ErrorFromResponse(*response, "Kusto streaming ingestion");
 }
 
 Error ErrorFromResponse(const http::HttpResponse& response, std::string_view what) {

@@ -7,6 +7,7 @@
 // Protocol facts: shared/reference/adx-protocol.md §1-§6, §11.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -50,6 +51,17 @@ struct KustoRequest {
     size_t batch_rows = 4096;       // rows per handler call
 };
 
+// One POST /v1/rest/ingest/{database}/{table}: the body is the data itself (at most 4 MB).
+struct StreamingIngestRequest {
+    std::string database;
+    std::string table;
+    std::string format = "Csv";  // streamFormat
+    std::string mapping_name;    // mappingName, when the data needs one
+    std::string body;
+    bool gzipped = false;
+    std::chrono::milliseconds client_timeout{std::chrono::minutes(2)};
+};
+
 // What a finished request reports back, for the activity output and support cases.
 struct KustoCallInfo {
     std::string client_request_id;
@@ -70,10 +82,18 @@ class KustoClient {
     // POST /v1/rest/mgmt, parsed as v1 tables into `handler`.
     Result<KustoCallInfo> Management(const KustoRequest& request, kusto::ResponseHandler& handler,
                                      const CancellationToken* cancel);
+    // Streaming ingestion into a table whose (or whose database's) streamingingestion policy is on.
+    Result<KustoCallInfo> StreamingIngest(const StreamingIngestRequest& request,
+                                          const CancellationToken* cancel);
     // A bearer token for this cluster (also used for the ingestion endpoint, which shares the audience).
     Result<std::string> Token(const CancellationToken* cancel, const std::string& refused = {});
 
   private:
+    http::HttpRequest NewRequest(const std::string& path, const std::string& client_request_id) const;
+    // Sends with a bearer token; a 401 gets one more try with a freshly issued token.
+    Result<http::HttpResponse> SendAuthorized(
+        http::HttpRequest& http_request, const CancellationToken* cancel,
+        const std::function<Result<http::HttpResponse>(const http::HttpRequest&)>& send);
     Result<KustoCallInfo> Post(const std::string& path, const KustoRequest& request, bool v2,
                                kusto::ResponseHandler& handler, const CancellationToken* cancel);
 

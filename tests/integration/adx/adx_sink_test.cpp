@@ -330,6 +330,63 @@ TEST_F(AdxSinkTest, ATransientIngestionFailureIsRetriedWithoutDuplicates) {
     EXPECT_EQ(Count("Flaky | distinct id"), 30000);
 }
 
+// adxflowStreamingIngestion: chunks of at most 4 MB go through streaming ingestion (no staging blob, no
+// queue), a larger chunk through queued ingestion, in one copy. The source hands over 10,000-row batches:
+// the first 10,000 rows carry 500-byte notes (about 5 MB of CSV), the last 1,500 short ones.
+TEST_F(AdxSinkTest, StreamingIngestionSendsSmallChunksAndQueuesLargeOnes) {
+    Kusto(".create table Streamed (id:long, customer:string, amount:real, note:string)");
+    Kusto(".alter table Streamed policy streamingingestion enable");
+    std::string csv = "id,customer,amount,note\n";
+    for (int i = 0; i < 11500; ++i)
+        csv += std::to_string(i) + ",c" + std::to_string(i % 7) + "," + std::to_string(i) + ".25," +
+               (i < 10000 ? std::string(500, 'x') : std::string("\"short, \"\"quoted\"\"\"")) + "\n";
+    WriteFile(work_->path() / "files/in/streamed.csv", csv);
+    Json sink = {{"type", "AzureDataExplorerSink"}, {"adxflowStreamingIngestion", true}};
+    auto [run, acts] = Run("Streamed", Json::array({CopyToAdx("Load", "streamed.csv", "Streamed", sink)}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    const Json output = acts[0]["output"];
+    EXPECT_EQ(output.value("adxStreamingIngestedChunks", -1), 1) << output.dump(2);
+    EXPECT_EQ(output.value("adxStreamingIngestedRows", -1), 1500) << output.dump(2);
+    EXPECT_EQ(output.value("adxQueuedChunks", -1), 1) << output.dump(2);
+    EXPECT_EQ(Count("Streamed"), 11500);
+    EXPECT_EQ(Count("Streamed | distinct id"), 11500);
+    Table row = Kusto("Streamed | where id == 10001 | project id, customer, amount, note");
+    ASSERT_EQ(row.rows.size(), 1u);
+    EXPECT_EQ(row.rows[0], (std::vector<std::string>{"10001", "c5", "10001.25", "short, \"quoted\""}));
+    EXPECT_EQ(Count("Streamed | where strlen(note) == 500"), 10000);
+}
+
+// Without the table's streaming policy the service refuses streaming: the sink says so in the log and
+// queues every chunk instead; the copy succeeds with every row once.
+TEST_F(AdxSinkTest, StreamingIngestionFallsBackToQueuedWhenThePolicyIsOff) {
+    Kusto(".create table NoStreaming (id:long, customer:string, amount:real, note:string)");
+    WriteFile(work_->path() / "files/in/nostreaming.csv", OrdersCsv(25000));
+    Json sink = {{"type", "AzureDataExplorerSink"}, {"adxflowStreamingIngestion", true}};
+    auto [run, acts] =
+        Run("NoStreaming", Json::array({CopyToAdx("Load", "nostreaming.csv", "NoStreaming", sink)}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    const Json output = acts[0]["output"];
+    EXPECT_EQ(output.value("adxStreamingIngestedChunks", -1), 0) << output.dump(2);
+    EXPECT_EQ(output.value("adxQueuedChunks", -1), 3) << output.dump(2);
+    EXPECT_EQ(Count("NoStreaming"), 25000);
+    EXPECT_EQ(Count("NoStreaming | distinct id"), 25000);
+    EXPECT_NE(daemon_->LogTail(1 << 20).find("streaming ingestion is off for Sales.NoStreaming"),
+              std::string::npos);
+}
+
+// A sink setting of the wrong type is refused with its path before anything is written.
+TEST_F(AdxSinkTest, StreamingSettingMustBeABoolean) {
+    Kusto(".create table BadSetting (id:long)");
+    WriteFile(work_->path() / "files/in/badsetting.csv", "id\n1\n");
+    Json sink = {{"type", "AzureDataExplorerSink"}, {"adxflowStreamingIngestion", "yes"}};
+    auto [run, acts] =
+        Run("BadSetting", Json::array({CopyToAdx("Load", "badsetting.csv", "BadSetting", sink)}));
+    EXPECT_EQ(run.value("status", ""), "Failed");
+    EXPECT_NE(acts[0]["error"].value("message", "").find("sink.adxflowStreamingIngestion"), std::string::npos)
+        << acts.dump(2);
+    EXPECT_EQ(Count("BadSetting"), 0);
+}
+
 // Reads the activity's checkpoint from the daemon's SQLite file (read-only; WAL readers do not block it).
 Json Checkpoint(const fs::path& db, const std::string& run_id) {
     sqlite3* h = nullptr;
@@ -395,9 +452,11 @@ TEST_F(AdxSinkTest, KilledAtSeveralPointsEveryRowLandsExactlyOnce) {
         EXPECT_GE(acts->size(), 2u) << acts->dump(2);
         if (std::string(point.name) == "manifest persisted") {
             // Published from the manifest: the source was not read again.
-            for (const auto& a : *acts)
-                if (a.value("status", "") == "Succeeded")
+            for (const auto& a : *acts) {
+                if (a.value("status", "") == "Succeeded") {
                     EXPECT_EQ(a["output"].value("rowsRead", -1), 0) << a.dump(2);
+                }
+            }
         }
     }
 }

@@ -26,6 +26,8 @@ constexpr const char* kUserIdentity =
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
     "Microsoft.ManagedIdentity/userAssignedIdentities/etl-identity";
 
+constexpr const char* kIdentityHeader = "app-service-header-3f1c";
+
 Json EmulatorConfig() {
     return {{"identities", Json::array({{{"type", "servicePrincipal"},
                                          {"tenant", kTenant},
@@ -37,7 +39,8 @@ Json EmulatorConfig() {
                                          {"clientId", "etl-identity-client"},
                                          {"resourceId", kUserIdentity},
                                          {"roles", {{"Sales", "viewer"}}}}})},
-            {"keyVaultSecrets", {{"adx-sp-key", kAppSecret}}}};
+            {"keyVaultSecrets", {{"adx-sp-key", kAppSecret}}},
+            {"identityHeader", kIdentityHeader}};
 }
 
 // ADF's three linked-service shapes (the documentation's examples with their placeholders filled in); the
@@ -304,6 +307,59 @@ TEST_F(AdxSourceTest, EveryAuthenticationModeAndAKeyVaultSecretReadTheTable) {
     auto ls = daemon_->Arm("GET", "linkedservices/Adx_sp");
     ASSERT_TRUE(ls.ok());
     EXPECT_EQ(ls->text.find(kAppSecret), std::string::npos);
+}
+
+// Deployments that already set the Azure identity libraries' variables need no adxflow setting: a daemon
+// started without --azure-authority-host / --azure-imds-endpoint takes AZURE_AUTHORITY_HOST and
+// AZURE_POD_IDENTITY_AUTHORITY_HOST, and IDENTITY_ENDPOINT + IDENTITY_HEADER (App Service) win over IMDS.
+TEST_F(AdxSourceTest, EndpointsComeFromTheAzureIdentityEnvironmentVariables) {
+    auto lookups = [](const std::vector<std::string>& modes) {
+        Json activities = Json::array();
+        for (const auto& mode : modes)
+            activities.push_back(
+                {{"name", "Lookup_" + mode},
+                 {"type", "Lookup"},
+                 {"typeProperties",
+                  {{"source", {{"type", "AzureDataExplorerSource"}, {"query", "People | count"}}},
+                   {"dataset", {{"referenceName", "People_" + mode}, {"type", "DatasetReference"}}}}}});
+        return activities;
+    };
+    struct Case {
+        std::string name;
+        std::vector<std::pair<std::string, std::string>> env;
+        std::vector<std::string> modes;
+    };
+    const std::vector<Case> cases = {
+        {"imds",
+         {{"AZURE_AUTHORITY_HOST", emulator_->url()},
+          {"AZURE_POD_IDENTITY_AUTHORITY_HOST", emulator_->url()}},
+         {"sp", "system", "user"}},
+        // IMDS pointed at a closed loopback port: only the App Service endpoint can have issued the tokens.
+        {"appservice",
+         {{"IDENTITY_ENDPOINT", emulator_->url() + "/msi/token"},
+          {"IDENTITY_HEADER", kIdentityHeader},
+          {"AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9"}},
+         {"system", "user"}},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        DaemonOptions options;
+        options.data_dir = work_->path() / ("daemon-env-" + c.name);
+        options.file_roots = {work_->path() / "files"};
+        options.extra_flags = {"--azure-ca-file", emulator_->certificate()->cert_file.string()};
+        options.env = c.env;
+        auto started = DaemonProcess::Start(options);
+        ASSERT_TRUE(started.ok()) << started.error().message;
+        std::unique_ptr<DaemonProcess> daemon = std::move(*started);
+        DaemonProcess* shared = daemon_;
+        daemon_ = daemon.get();  // Put/RunPipeline talk to daemon_
+        PutFactory();
+        auto [run, acts] = RunPipeline("EnvEndpoints", lookups(c.modes));
+        daemon_ = shared;
+        ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon->LogTail();
+        for (const auto& mode : c.modes)
+            EXPECT_EQ(Activity(acts, "Lookup_" + mode)["output"]["firstRow"]["Count"], 250) << mode;
+    }
 }
 
 TEST_F(AdxSourceTest, AWrongRoleOrSecretFailsWithTheServicesWords) {
