@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/adx/adx_connector.hpp"
+#include "connectors/blob/blob_connector.hpp"
 #include "connectors/file/file_connector.hpp"
 
 namespace adxflow {
@@ -25,6 +26,7 @@ void RegisterBuiltinConnectors(ConnectorRegistry& registry, const AzureSettings&
             spdlog::warn(
                 "azure: {} is plain http (accepted for loopback hosts only; tokens travel unencrypted)",
                 *url);
+    registry.Register(blob::MakeBlobConnector(services, env));
     registry.Register(adx::MakeAdxConnector(std::move(services), std::move(env)));
     registry.Register(adx::MakeKeyVaultDescriptor());
 }

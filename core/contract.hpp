@@ -55,6 +55,11 @@ class Source {
     // Clears `batch` and fills it with at most `max_rows` rows; false once the source is exhausted (the
     // batch may still hold the last rows). Memory stays bounded by the batch, whatever the data size.
     virtual Result<bool> Next(RowBatch& batch, size_t max_rows, const OpContext& ctx) = 0;
+    // Called once the sink has published every row (file stores: deleteFilesAfterCompletion). Default: nothing.
+    virtual Status Complete(const OpContext& ctx) {
+        (void)ctx;
+        return Ok();
+    }
     virtual SourceStats stats() const = 0;
 };
 

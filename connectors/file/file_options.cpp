@@ -1,6 +1,6 @@
 #include "connectors/file/file_options.hpp"
 
-#include <algorithm>
+#include "connectors/common/format/store.hpp"
 
 namespace adxflow::file {
 
@@ -19,17 +19,6 @@ Result<std::string> OptionalString(const Json& object, const char* name, const s
     auto s = AsString(*v);
     if (!s || !v->is_string()) return BadOption(JoinPath(path, name), "must be a string");
     return *s;
-}
-
-bool HasWildcard(std::string_view s) {
-    return s.find_first_of("*?") != std::string_view::npos;
-}
-
-// folderPath is relative to the host; ADF users write either separator.
-fs::path RelativeFolder(std::string folder) {
-    std::replace(folder.begin(), folder.end(), '\\', '/');
-    while (!folder.empty() && folder.front() == '/') folder.erase(0, 1);
-    return fs::path(folder);
 }
 
 }  // namespace
@@ -59,33 +48,10 @@ Result<FileEndpoint> ParseFileEndpoint(const EndpointSpec& spec, const Connector
         ADXFLOW_ASSIGN_OR_RETURN(ep.file_name, OptionalString(*loc, "fileName", loc_path));
     }
 
-    if (const Json* store = FindMember(spec.settings, "storeSettings"); store && store->is_object()) {
-        const std::string store_path = settings_path + ".storeSettings";
-        if (const Json* r = FindMember(*store, "recursive"); r && !r->is_null()) {
-            auto b = AsBool(*r);
-            if (!b) return BadOption(store_path + ".recursive", "must be true or false");
-            ep.recursive = *b;
-        }
-        ADXFLOW_ASSIGN_OR_RETURN(ep.wildcard_file_name,
-                                 OptionalString(*store, "wildcardFileName", store_path));
-        ADXFLOW_ASSIGN_OR_RETURN(std::string wildcard_folder,
-                                 OptionalString(*store, "wildcardFolderPath", store_path));
-        if (!wildcard_folder.empty()) {
-            if (HasWildcard(wildcard_folder))
-                return MakeError(
-                    ErrorKind::kUnsupported, "file.options",
-                    store_path + ".wildcardFolderPath: wildcards in folder paths are not supported",
-                    "UnsupportedOption", store_path + ".wildcardFolderPath");
-            folder_path = wildcard_folder;  // ADF: the wildcard folder replaces the dataset's folderPath
-        }
-        // With a wildcard, ADF ignores the dataset's fileName.
-        if (!ep.wildcard_file_name.empty()) ep.file_name.clear();
-    }
-
-    fs::path host_path(host);
-    ADXFLOW_ASSIGN_OR_RETURN(fs::path host_resolved, ep.guard.Resolve(host_path, ls_path + ".host"));
-    ADXFLOW_ASSIGN_OR_RETURN(ep.folder, ep.guard.Resolve(host_resolved / RelativeFolder(folder_path),
-                                                         ds_path + ".location.folderPath"));
+    ADXFLOW_ASSIGN_OR_RETURN(ep.host, ep.guard.Resolve(fs::path(host), ls_path + ".host"));
+    // Checked here too (the store checks every path it touches), so a bad folder fails before any I/O.
+    ep.folder_path = format::NormalizeFolder(folder_path);
+    ADXFLOW_TRY(ep.guard.Resolve(ep.host / ep.folder_path, ds_path + ".location.folderPath"));
     ADXFLOW_ASSIGN_OR_RETURN(
         ep.format, format::ParseFormatSpec(spec.dataset_type, spec.dataset, spec.settings, settings_path));
     return ep;

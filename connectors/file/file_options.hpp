@@ -1,5 +1,6 @@
 #pragma once
-// The FileServer linked service, FileServerLocation and FileServer read settings, resolved into one struct.
+// The FileServer linked service and FileServerLocation, resolved into one struct. Read and write
+// storeSettings are the shared ones of every file-like store (connectors/common/format/store.hpp).
 
 #include <filesystem>
 #include <string>
@@ -12,12 +13,10 @@ namespace adxflow::file {
 
 struct FileEndpoint {
     PathGuard guard;
-    std::filesystem::path folder;  // host + folderPath, canonical, inside a root
-    std::string file_name;         // dataset fileName; may be empty
+    std::filesystem::path host;  // the linked service's host, canonical, inside a root
+    std::string folder_path;     // dataset folderPath, relative to the host; may be empty
+    std::string file_name;       // dataset fileName; may be empty
     format::FormatSpec format;
-    // Source only (storeSettings):
-    bool recursive = true;
-    std::string wildcard_file_name;
 };
 
 // `settings_path` is "source" or "sink", used in error targets.

@@ -56,42 +56,6 @@ Result<fs::path> PathGuard::Resolve(const fs::path& path, std::string_view targe
     return canonical;
 }
 
-bool WildcardMatch(std::string_view pattern, std::string_view name) {
-    // Iterative matcher with one backtrack point for the last '*'.
-    size_t p = 0, n = 0, star_p = std::string_view::npos, star_n = 0;
-    while (n < name.size()) {
-        if (p < pattern.size()) {
-            char c = pattern[p];
-            if (c == '*') {
-                star_p = p++;
-                star_n = n;
-                continue;
-            }
-            if (c == '?') {
-                ++p;
-                ++n;
-                continue;
-            }
-            if (c == '^' && p + 1 < pattern.size()) {
-                if (pattern[p + 1] == name[n]) {
-                    p += 2;
-                    ++n;
-                    continue;
-                }
-            } else if (c == name[n]) {
-                ++p;
-                ++n;
-                continue;
-            }
-        }
-        if (star_p == std::string_view::npos) return false;
-        p = star_p + 1;
-        n = ++star_n;
-    }
-    while (p < pattern.size() && pattern[p] == '*') ++p;
-    return p == pattern.size();
-}
-
 std::string SanitizeForFileName(std::string_view s) {
     std::string out;
     for (char c : s) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connectors/common/format/store.hpp"
 #include "core/error.hpp"
 
 namespace adxflow::file {
@@ -26,8 +27,8 @@ class PathGuard {
     std::vector<std::filesystem::path> roots_;  // canonical
 };
 
-// ADF wildcard match on one name: '*' any run, '?' one character, '^' escapes the next character.
-bool WildcardMatch(std::string_view pattern, std::string_view name);
+// ADF wildcard match (shared with every file-like store).
+using format::WildcardMatch;
 
 // Characters safe in a file name; everything else becomes '_'.
 std::string SanitizeForFileName(std::string_view s);

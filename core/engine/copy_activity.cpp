@@ -207,6 +207,8 @@ class CopyExecutor final : public ActivityExecutor {
         ADXFLOW_CRASH_POINT("copy.sink.before_finish");
         if (auto f = sink->Finish(task.op); !f.ok()) return fail(std::move(f).error());
         ADXFLOW_CRASH_POINT("copy.sink.after_finish");  // published; the activity is not recorded yet
+        // File stores delete what they read (deleteFilesAfterCompletion) only once the output is published.
+        if (auto done = source->Complete(task.op); !done.ok()) return std::move(done).error();
 
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

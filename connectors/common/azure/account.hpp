@@ -4,9 +4,11 @@
 // ingestion). Endpoints are kept without a trailing slash; for the emulator they are path-style
 // ("http://127.0.0.1:10000/devstoreaccount1") and requests append "/container/blob" to them.
 
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "core/cancel.hpp"
 #include "core/error.hpp"
 
 namespace adxflow::azure {
@@ -21,10 +23,14 @@ struct StorageAccount {
     std::string blob_endpoint;
     std::string queue_endpoint;
     std::string table_endpoint;
+    // Azure AD authentication (service principal, managed identity): a bearer token for the storage audience
+    // (https://storage.azure.com), fetched per request from the caller's token cache. Wins over key and SAS.
+    std::function<Result<std::string>(const CancellationToken*)> bearer_token;
 
     const std::string& endpoint(StorageService service) const;
     bool uses_shared_key() const { return !account_key.empty(); }
     bool uses_sas() const { return !sas_token.empty(); }
+    bool uses_bearer_token() const { return static_cast<bool>(bearer_token); }
 };
 
 // The emulator's public, well-known account (documented by Microsoft for Azurite; not a secret).

@@ -62,7 +62,7 @@ Result<http::HttpResponse> StorageTransport::Send(StorageCall call, const CallOp
     http::HttpRequest request;
     request.method = call.method;
     std::string query = std::move(call.query);
-    if (account_.uses_sas() && !account_.uses_shared_key()) {
+    if (account_.uses_sas() && !account_.uses_shared_key() && !account_.uses_bearer_token()) {
         if (!query.empty()) query += '&';
         query += account_.sas_token;
     }
@@ -74,8 +74,12 @@ Result<http::HttpResponse> StorageTransport::Send(StorageCall call, const CallOp
     request.headers.Set("x-ms-client-request-id",
                         options.client_request_id.empty() ? NewUuid() : options.client_request_id);
     request.body = std::move(call.body);
-    if (account_.uses_shared_key())
+    if (account_.uses_bearer_token()) {
+        ADXFLOW_ASSIGN_OR_RETURN(std::string token, account_.bearer_token(options.cancel));
+        request.headers.Set("Authorization", "Bearer " + token);
+    } else if (account_.uses_shared_key()) {
         ADXFLOW_TRY(SignSharedKey(request, service_, account_.account_name, account_.account_key));
+    }
 
     http::RequestOptions request_options;
     request_options.timeout = options.timeout;

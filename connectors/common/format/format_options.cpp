@@ -69,10 +69,11 @@ Result<Codec> ParseCodec(const Json* v, const std::string& path) {
     if (!s) return BadOption(path, "must be a string");
     if (s->empty() || IEquals(*s, "none")) return Codec::kNone;
     if (IEquals(*s, "gzip")) return Codec::kGzip;
-    for (const char* known : {"bzip2", "deflate", "ZipDeflate", "snappy", "lz4", "TarGzip", "Tar"})
+    if (IEquals(*s, "deflate")) return Codec::kDeflate;
+    for (const char* known : {"bzip2", "ZipDeflate", "snappy", "lz4", "TarGzip", "Tar"})
         if (IEquals(*s, known))
             return MakeError(ErrorKind::kUnsupported, "format.options",
-                             path + ": compression \"" + *s + "\" is not supported (gzip is)",
+                             path + ": compression \"" + *s + "\" is not supported (gzip and deflate are)",
                              "UnsupportedCompression", path);
     return BadOption(path, "unknown compression \"" + *s + "\"");
 }
@@ -125,8 +126,8 @@ Result<FormatSpec> ParseFormatSpec(std::string_view dataset_type, const Json& pr
                                                                     base + ".compressionCodec"));
         ADXFLOW_ASSIGN_OR_RETURN(spec.compression.level, ParseLevel(FindMember(props, "compressionLevel"),
                                                                     base + ".compressionLevel"));
-    } else if (IEquals(dataset_type, "Json")) {
-        spec.format = FileFormat::kJson;
+    } else if (IEquals(dataset_type, "Json") || IEquals(dataset_type, "Binary")) {
+        spec.format = IEquals(dataset_type, "Json") ? FileFormat::kJson : FileFormat::kBinary;
         if (const Json* c = FindMember(props, "compression"); c && !c->is_null()) {
             if (!c->is_object()) return BadOption(base + ".compression", "must be an object {type, level}");
             ADXFLOW_ASSIGN_OR_RETURN(spec.compression.codec,
@@ -134,7 +135,8 @@ Result<FormatSpec> ParseFormatSpec(std::string_view dataset_type, const Json& pr
             ADXFLOW_ASSIGN_OR_RETURN(spec.compression.level,
                                      ParseLevel(FindMember(*c, "level"), base + ".compression.level"));
         }
-        if (const Json* fs = FindMember(settings, "formatSettings"); fs && fs->is_object()) {
+        const Json* fs = FindMember(settings, "formatSettings");
+        if (spec.format == FileFormat::kJson && fs && fs->is_object()) {
             std::string path = settings_path + ".formatSettings.filePattern";
             ADXFLOW_ASSIGN_OR_RETURN(std::string pattern, ReadString(*fs, "filePattern", "", "setOfObjects"));
             if (IEquals(pattern, "setOfObjects")) {
@@ -160,8 +162,9 @@ std::string DefaultExtension(const FormatSpec& spec) {
         if (ext[0] != '.') ext.insert(0, ".");
         return ext;
     }
-    ext = spec.format == FileFormat::kJson ? ".json" : ".csv";
+    ext = spec.format == FileFormat::kJson ? ".json" : spec.format == FileFormat::kBinary ? ".bin" : ".csv";
     if (spec.compression.codec == Codec::kGzip) ext += ".gz";
+    if (spec.compression.codec == Codec::kDeflate) ext += ".deflate";
     return ext;
 }
 

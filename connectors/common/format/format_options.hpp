@@ -12,8 +12,11 @@
 
 namespace adxflow::format {
 
-enum class FileFormat { kDelimitedText, kJson };
-enum class Codec { kNone, kGzip };
+// kBinary: files copied as bytes (Binary datasets), never parsed into rows.
+enum class FileFormat { kDelimitedText, kJson, kBinary };
+// kDeflate is raw deflate (RFC 1951, .NET's DeflateStream, what ADF writes); a zlib header is accepted on
+// read.
+enum class Codec { kNone, kGzip, kDeflate };
 
 struct CompressionOptions {
     Codec codec = Codec::kNone;
@@ -47,13 +50,14 @@ struct FormatSpec {
     CompressionOptions compression;
 };
 
-// `dataset_type` is "DelimitedText" or "Json"; `dataset_props` the dataset's typeProperties; `settings` the
-// Copy source or sink object, named `settings_path` ("source", "sink") in error targets. Wrong values are
-// kInvalidInput with the option's JSON path, e.g. "dataset.typeProperties.columnDelimiter".
+// `dataset_type` is "DelimitedText", "Json" or "Binary"; `dataset_props` the dataset's typeProperties;
+// `settings` the Copy source or sink object, named `settings_path` ("source", "sink") in error targets. Wrong
+// values are kInvalidInput with the option's JSON path, e.g. "dataset.typeProperties.columnDelimiter".
 Result<FormatSpec> ParseFormatSpec(std::string_view dataset_type, const Json& dataset_props,
                                    const Json& settings, std::string_view settings_path);
 
-// ".csv" / ".json", plus ".gz" when compressed; a DelimitedText fileExtension option wins.
+// ".csv" / ".json" / ".bin", plus ".gz" or ".deflate" when compressed; a DelimitedText fileExtension option
+// wins.
 std::string DefaultExtension(const FormatSpec& spec);
 
 }  // namespace adxflow::format

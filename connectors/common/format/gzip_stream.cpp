@@ -16,15 +16,19 @@ Error ZlibError(const char* op, int rc, const z_stream& z) {
 }
 }  // namespace
 
-GzipReader::GzipReader(ByteReader& inner) : inner_(inner), z_(std::make_unique<z_stream>()) {
+GzipReader::GzipReader(ByteReader& inner, DeflateWrapper wrapper)
+    : inner_(inner), z_(std::make_unique<z_stream>()), wrapper_(wrapper) {
     std::memset(z_.get(), 0, sizeof(z_stream));
-    // 15 + 32: accept both gzip and zlib headers.
-    inflateInit2(z_.get(), 15 + 32);
+    if (wrapper_ == DeflateWrapper::kGzip) {
+        // 15 + 32: accept both gzip and zlib headers.
+        inflateInit2(z_.get(), 15 + 32);
+        initialised_ = true;
+    }
     in_.resize(kChunkBytes);
 }
 
 GzipReader::~GzipReader() {
-    inflateEnd(z_.get());
+    if (initialised_) inflateEnd(z_.get());
 }
 
 Result<size_t> GzipReader::Read(char* buf, size_t n) {
@@ -48,6 +52,14 @@ Result<size_t> GzipReader::Read(char* buf, size_t n) {
             any_input_ = true;
             z_->next_in = reinterpret_cast<Bytef*>(in_.data());
             z_->avail_in = static_cast<uInt>(got);
+            if (!initialised_) {
+                // A zlib header (CMF/FLG: method 8, a multiple of 31) or raw deflate data.
+                const auto b0 = static_cast<unsigned char>(in_[0]);
+                const bool zlib = got >= 2 && (b0 & 0x0f) == 8 &&
+                                  ((b0 << 8) | static_cast<unsigned char>(in_[1])) % 31 == 0;
+                inflateInit2(z_.get(), zlib ? 15 : -15);
+                initialised_ = true;
+            }
         }
         if (member_ended_) {
             // More input after a finished member: another member follows (concatenated gzip).
@@ -66,10 +78,12 @@ Result<size_t> GzipReader::Read(char* buf, size_t n) {
     return n - z_->avail_out;
 }
 
-GzipWriter::GzipWriter(ByteWriter& inner, int level) : inner_(inner), z_(std::make_unique<z_stream>()) {
+GzipWriter::GzipWriter(ByteWriter& inner, int level, DeflateWrapper wrapper)
+    : inner_(inner), z_(std::make_unique<z_stream>()) {
     std::memset(z_.get(), 0, sizeof(z_stream));
-    // 15 + 16: gzip wrapper rather than zlib's.
-    deflateInit2(z_.get(), level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    // 15 + 16: gzip wrapper rather than zlib's; -15: no wrapper at all.
+    deflateInit2(z_.get(), level, Z_DEFLATED, wrapper == DeflateWrapper::kGzip ? 15 + 16 : -15, 8,
+                 Z_DEFAULT_STRATEGY);
     out_.resize(kChunkBytes);
 }
 

@@ -19,11 +19,14 @@ std::unique_ptr<RowWriter> MakeRowWriter(const FormatSpec& spec, ByteWriter& byt
 
 std::unique_ptr<ByteReader> MakeDecoder(const CompressionOptions& compression, ByteReader& raw) {
     if (compression.codec == Codec::kGzip) return std::make_unique<GzipReader>(raw);
+    if (compression.codec == Codec::kDeflate) return std::make_unique<GzipReader>(raw, DeflateWrapper::kRaw);
     return nullptr;
 }
 
 std::unique_ptr<ByteWriter> MakeEncoder(const CompressionOptions& compression, ByteWriter& raw) {
     if (compression.codec == Codec::kGzip) return std::make_unique<GzipWriter>(raw, compression.level);
+    if (compression.codec == Codec::kDeflate)
+        return std::make_unique<GzipWriter>(raw, compression.level, DeflateWrapper::kRaw);
     return nullptr;
 }
 
