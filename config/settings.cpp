@@ -27,6 +27,16 @@ const std::vector<OptionSpec>& OptionTable() {
         {"workers", OptionType::kInt, "4", "", "Activity attempts executed at once (worker pool size)."},
         {"max_concurrent_runs", OptionType::kInt, "200", "",
          "Pipeline runs InProgress at once; later runs wait as Queued."},
+        {"max_queued_runs", OptionType::kInt, "10000", "",
+         "Runs that may wait as Queued. Beyond it createRun answers 429 TooManyRequests with Retry-After "
+         "and creates nothing (adxflow_pipeline_runs_rejected_total counts them). 0: no limit."},
+        {"history_retention_days", OptionType::kInt, "90", "days",
+         "Finished pipeline runs and their activity runs are deleted this long after their last update "
+         "(twice what ADF keeps). 0 keeps them forever."},
+        {"history_prune_interval_secs", OptionType::kInt, "3600", "seconds",
+         "How often the background pruner looks for runs past history_retention_days (also once at start)."},
+        {"history_prune_batch_runs", OptionType::kInt, "500", "runs",
+         "Runs deleted per transaction by the pruner; writers wait for at most one batch."},
         {"shutdown_grace_secs", OptionType::kInt, "30", "seconds",
          "On SIGTERM, how long running attempts may finish before they are interrupted (they resume from "
          "their checkpoint after restart)."},
@@ -145,6 +155,22 @@ Status SetOption(Settings& s, std::string_view name, const Json& value, std::str
     if (name == "max_concurrent_runs") {
         ADXFLOW_TRY(want_int(s.max_concurrent_runs));
         return s.max_concurrent_runs >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
+    }
+    if (name == "max_queued_runs") {
+        ADXFLOW_TRY(want_int(s.max_queued_runs));
+        return s.max_queued_runs >= 0 ? Ok() : Status(Bad(source, name, "must be 0 (no limit) or more"));
+    }
+    if (name == "history_retention_days") {
+        ADXFLOW_TRY(want_int(s.history_retention_days));
+        return s.history_retention_days >= 0 ? Ok() : Status(Bad(source, name, "must be 0 (keep) or more"));
+    }
+    if (name == "history_prune_interval_secs") {
+        ADXFLOW_TRY(want_int(s.history_prune_interval_secs));
+        return s.history_prune_interval_secs >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
+    }
+    if (name == "history_prune_batch_runs") {
+        ADXFLOW_TRY(want_int(s.history_prune_batch_runs));
+        return s.history_prune_batch_runs >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
     }
     if (name == "shutdown_grace_secs") return want_int(s.shutdown_grace_secs);
     if (name == "http_threads") {

@@ -33,6 +33,10 @@ struct Settings {
     std::vector<std::filesystem::path> file_roots;
     int workers = 4;
     int max_concurrent_runs = 200;
+    int max_queued_runs = 10000;  // createRun answers 429 beyond this many Queued runs; 0: no limit
+    int history_retention_days = 90;
+    int history_prune_interval_secs = 3600;
+    int history_prune_batch_runs = 500;
     int shutdown_grace_secs = 30;
     int http_threads = 2;
     int http_body_limit_bytes = 4 * 1024 * 1024;

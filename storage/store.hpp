@@ -57,6 +57,12 @@ class Store final : public engine::RunRepository {
     Result<std::vector<engine::ActivityRun>> QueryActivityRuns(const std::string& run_id,
                                                                const engine::RunFilter& filter);
 
+    // Retention (storage/store_history.cpp): deletes up to `max_runs` finished runs last updated before
+    // `cutoff`, with their activity runs, in one short transaction; the number deleted (0: nothing left).
+    Result<size_t> PruneHistory(TimePoint cutoff, size_t max_runs);
+    // Runs accepted and not yet started (createRun back-pressure).
+    Result<int64_t> CountQueuedRuns();
+
     int schema_version() const;
 
     // From now on, SecureString run parameters are stored sealed with `box` and scrubbed from what their run

@@ -14,6 +14,7 @@
 #include "daemon/http/auth.hpp"
 #include "daemon/http/factory_api.hpp"
 #include "daemon/http/server.hpp"
+#include "storage/history_pruner.hpp"
 #include "storage/secret_box.hpp"
 #include "storage/store.hpp"
 
@@ -26,6 +27,7 @@ struct Daemon::Parts {
     std::unique_ptr<StoreDefinitions> definitions;
     Metrics metrics;
     std::unique_ptr<engine::Engine> engine;
+    std::unique_ptr<storage::HistoryPruner> pruner;
     std::unique_ptr<api::FactoryApi> api;
     std::unique_ptr<api::HttpServer> server;
     std::shared_ptr<const api::Authenticator> auth;
@@ -132,6 +134,16 @@ Status Daemon::Start() {
                                                 p.connectors, env, &p.metrics);
     p.notifier.Status("starting: recovering unfinished runs");
     ADXFLOW_TRY(p.engine->Start());
+    if (settings_.history_retention_days > 0) {
+        storage::HistoryPrunerOptions po;
+        po.retention = std::chrono::hours(24) * settings_.history_retention_days;
+        po.interval = std::chrono::seconds(settings_.history_prune_interval_secs);
+        po.batch_runs = static_cast<size_t>(settings_.history_prune_batch_runs);
+        Metrics* m = &p.metrics;
+        po.on_pruned = [m](size_t runs) { m->HistoryPruned(static_cast<double>(runs)); };
+        p.pruner = std::make_unique<storage::HistoryPruner>(*p.store, std::move(po));
+        p.pruner->Start();
+    }
 
     api::FactoryApiDeps deps;
     deps.factory_name = settings_.factory_name;
@@ -140,6 +152,7 @@ Status Daemon::Start() {
     deps.secrets = &*p.secrets;
     deps.definitions = p.definitions.get();
     deps.metrics = &p.metrics;
+    deps.max_queued_runs = static_cast<size_t>(settings_.max_queued_runs);
     deps.ready = [&p] { return p.ready.load(); };
     const ConnectorRegistry* registry = &p.connectors;
     deps.catalog.linked_service = [registry](std::string_view t) {
@@ -191,6 +204,7 @@ void Daemon::Stop() {
     if (p.server) p.server->Stop();
     if (p.engine) p.engine->Stop();
     UninstallProcessMetrics(&p.metrics);
+    p.pruner.reset();
     p.server.reset();
     p.api.reset();
     p.engine.reset();

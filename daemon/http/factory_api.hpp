@@ -27,6 +27,7 @@ struct FactoryApiDeps {
     model::TypeCatalog catalog;
     Metrics* metrics = nullptr;
     std::function<bool()> ready;  // /readyz
+    size_t max_queued_runs = 0;   // createRun answers 429 once this many runs are Queued; 0: no limit
 };
 
 class FactoryApi {
@@ -46,6 +47,8 @@ class FactoryApi {
     Response PutResource(const Request& request, const Route& route);
     Response HandleFactory(const Request& request, const Route& route);
     Response CreateRun(const Request& request, const Route& route, const std::string& pipeline);
+    static constexpr int kQueueFullRetryAfterSecs = 5;
+    bool QueueFull(Response& refused);  // true with the 429 (or the store's error) to answer
     Response GetRun(const Route& route, const std::string& run_id);
     Response CancelRun(const std::string& run_id);
     // adxflow extension: POST linkedservices/{name}/testConnection [{"parameters": {...}}] checks the linked

@@ -173,9 +173,31 @@ Response FactoryApi::CreateRun(const Request& req, const Route& route, const std
         if (const std::string* rec = req.Query("isRecovery"); rec && IEquals(*rec, "true"))
             request.run_group_id = (*earlier)->run_group_id;
     }
+    if (Response refused; QueueFull(refused)) return refused;
     auto run = d_.engine->CreateRun(std::move(request));
     if (!run.ok()) return ErrorResponse(run.error());
     return JsonResponse(200, {{"runId", run->run_id}});
+}
+
+// Back-pressure: with max_queued_runs runs already waiting for a slot, createRun is refused before anything
+// is stored, with the standard 429 and Retry-After that ARM clients (the Azure SDKs' retry policies) honour.
+// Checked against the store, so concurrent calls may overshoot by at most the number of API threads.
+bool FactoryApi::QueueFull(Response& refused) {
+    if (d_.max_queued_runs == 0) return false;
+    auto queued = d_.store->CountQueuedRuns();
+    if (!queued.ok()) {
+        refused = ErrorResponse(queued.error());
+        return true;
+    }
+    if (static_cast<size_t>(*queued) < d_.max_queued_runs) return false;
+    if (d_.metrics) d_.metrics->RunRejected("queue_full");
+    refused = ErrorResponse(
+        429, "TooManyRequests",
+        "the run queue is full: " + std::to_string(*queued) +
+            " runs are waiting to start (max_queued_runs=" + std::to_string(d_.max_queued_runs) +
+            "); retry after " + std::to_string(kQueueFullRetryAfterSecs) + " seconds");
+    refused.headers.emplace_back("Retry-After", std::to_string(kQueueFullRetryAfterSecs));
+    return true;
 }
 
 Response FactoryApi::GetRun(const Route& route, const std::string& run_id) {
