@@ -12,6 +12,7 @@ apt_packages=(
   nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev
   libssl-dev zlib1g-dev libdeflate-dev
+  libicu-dev
   prometheus                   # the monitoring test scrapes the daemon; promtool checks the alert rules
   clang libclang-rt-14-dev     # libFuzzer targets (cmake -DADXFLOW_FUZZ=ON, tests/fuzz)
 )
