@@ -89,6 +89,7 @@ Json SecurePlaceholder() {
 struct Engine::Event {
     enum class Type { kNewRun, kCancel, kAttemptDone, kWake } type = Type::kWake;
     std::string run_id;
+    bool recursive = false;           // kCancel
     std::unique_ptr<RunState> state;  // kNewRun
     std::string activity_key;         // kAttemptDone
     std::string activity_run_id;
@@ -123,7 +124,8 @@ std::set<std::string> Engine::ActivityTypes() const {
     static const char* const kAdfNames[] = {"Copy",           "Lookup", "Wait", "SetVariable",
                                             "AppendVariable", "Filter", "Fail", "ForEach",
                                             "IfCondition",    "Switch", "Until"};
-    std::set<std::string> out = {"ForEach", "IfCondition", "Switch", "Until"};  // run by the scheduler
+    // Run by the scheduler itself, not by an executor.
+    std::set<std::string> out = {"ForEach", "IfCondition", "Switch", "Until", "ExecutePipeline"};
     for (const auto& [key, _] : executors_) {
         std::string name = key;
         for (const char* adf : kAdfNames)
@@ -194,6 +196,15 @@ std::unique_ptr<Engine::RunState> Engine::MakeRunState(PipelineRun run, Status* 
     if (const Json* saved = FindMember(run.run_state, "variables"); saved && saved->is_object())
         for (auto it = saved->begin(); it != saved->end(); ++it) state->variables[it.key()] = it.value();
     if (const Json* ret = FindMember(run.run_state, "pipelineReturnValue")) state->return_value = *ret;
+    // A recovery rerun takes these activities over from its reference run: final from the start, no record.
+    if (const Json* recovery = FindMember(run.run_state, "recovery"))
+        if (const Json* reused = FindMember(*recovery, "reused"); reused && reused->is_object())
+            for (auto it = reused->begin(); it != reused->end(); ++it)
+                if (ActivityState* act = state->Find(it.key())) {
+                    act->status = it.value().value("status", status::kSkipped);
+                    act->output = it.value().value("output", Json(nullptr));
+                    act->error = it.value().value("error", Json(nullptr));
+                }
     Json globals = Json::object();
     if (auto g = services_.definitions->GetGlobalParameters(); g.ok() && g->is_object())
         for (auto it = g->begin(); it != g->end(); ++it)
@@ -205,7 +216,49 @@ std::unique_ptr<Engine::RunState> Engine::MakeRunState(PipelineRun run, Status* 
 }
 
 Result<PipelineRun> Engine::CreateRun(CreateRunRequest request) {
+    ADXFLOW_ASSIGN_OR_RETURN(auto state, PrepareRun(std::move(request)));
+    PipelineRun copy = state->run;
+    Event e;
+    e.type = Event::Type::kNewRun;
+    e.run_id = copy.run_id;
+    e.state = std::move(state);
+    Post(std::move(e));
+    return copy;
+}
+
+Result<std::unique_ptr<Engine::RunState>> Engine::PrepareRun(CreateRunRequest request) {
     PipelineRun run;
+    if (!request.reference_run_id.empty()) {
+        ADXFLOW_ASSIGN_OR_RETURN(auto reference, runs_.GetPipelineRun(request.reference_run_id));
+        if (!reference)
+            return MakeError(ErrorKind::kNotFound, "createRun",
+                             "pipeline run '" + request.reference_run_id + "' does not exist",
+                             "PipelineRunNotFound", "referencePipelineRunId");
+        if (!IEquals(reference->pipeline_name, request.pipeline_name))
+            return MakeError(ErrorKind::kInvalidInput, "createRun",
+                             "referencePipelineRunId '" + reference->run_id + "' is a run of pipeline '" +
+                                 reference->pipeline_name + "', not of '" + request.pipeline_name + "'",
+                             "BadRequest", "referencePipelineRunId");
+        request.parameters = reference->parameters;
+        if (request.is_recovery) {
+            if (!IsTerminalRunStatus(reference->status))
+                return MakeError(ErrorKind::kInvalidInput, "createRun",
+                                 "pipeline run '" + reference->run_id + "' is still " + reference->status +
+                                     "; a recovery rerun needs a finished run",
+                                 "BadRequest", "isRecovery");
+            request.run_group_id = reference->run_group_id;
+            ADXFLOW_ASSIGN_OR_RETURN(auto spec,
+                                     model::ParsePipeline(request.pipeline_name, request.pipeline));
+            ADXFLOW_ASSIGN_OR_RETURN(auto records, runs_.LoadActivityRuns(reference->run_id));
+            ADXFLOW_ASSIGN_OR_RETURN(Json reused,
+                                     PlanRerun(spec, records, reference->run_state, request.rerun));
+            run.run_state = {
+                {"recovery", {{"referencePipelineRunId", reference->run_id}, {"reused", reused}}}};
+        }
+    } else if (request.is_recovery) {
+        return MakeError(ErrorKind::kInvalidInput, "createRun", "isRecovery needs referencePipelineRunId",
+                         "BadRequest", "isRecovery");
+    }
     run.run_id = NewUuid();
     run.run_group_id = request.run_group_id.empty() ? run.run_id : request.run_group_id;
     run.pipeline_name = request.pipeline_name;
@@ -222,20 +275,16 @@ Result<PipelineRun> Engine::CreateRun(CreateRunRequest request) {
     auto state = MakeRunState(run, &parse_error);
     if (!state) return parse_error.error();
     ADXFLOW_TRY(runs_.InsertPipelineRun(state->run));
+    if (!state->run.run_state.is_null()) ADXFLOW_TRY(runs_.UpdatePipelineRun(state->run));  // the rerun plan
     ADXFLOW_CRASH_POINT("engine.run.accepted");  // stored, not yet answered
-    PipelineRun copy = state->run;
-    Event e;
-    e.type = Event::Type::kNewRun;
-    e.run_id = copy.run_id;
-    e.state = std::move(state);
-    Post(std::move(e));
-    return copy;
+    return state;
 }
 
-bool Engine::Cancel(const std::string& run_id) {
+bool Engine::Cancel(const std::string& run_id, bool recursive) {
     Event e;
     e.type = Event::Type::kCancel;
     e.run_id = run_id;
+    e.recursive = recursive;
     Post(std::move(e));
     return true;
 }
@@ -337,32 +386,9 @@ void Engine::Handle(Event& e) {
             waiting_.push_back(std::move(e.state));
             break;
         }
-        case Event::Type::kCancel: {
-            auto it = active_.find(e.run_id);
-            if (it != active_.end()) {
-                RunState& run = *it->second;
-                if (!IsTerminalRunStatus(run.run.status)) {
-                    run.run.cancel_requested = true;
-                    run.run.status = status::kCanceling;
-                    run.run.last_updated = clock_.Now();
-                    (void)runs_.UpdatePipelineRun(run.run);
-                    dirty_.insert(e.run_id);
-                }
-                break;
-            }
-            // A queued run is cancelled before it starts.
-            for (auto w = waiting_.begin(); w != waiting_.end(); ++w) {
-                if ((*w)->run.run_id != e.run_id) continue;
-                (*w)->run.status = status::kCancelled;
-                (*w)->run.cancel_requested = true;
-                (*w)->run.last_updated = clock_.Now();
-                (void)runs_.UpdatePipelineRun((*w)->run);
-                if (metrics_) metrics_->PipelineRunFinished(status::kCancelled);
-                waiting_.erase(w);
-                break;
-            }
+        case Event::Type::kCancel:
+            CancelNow(e.run_id, e.recursive);
             break;
-        }
         case Event::Type::kAttemptDone: {
             --running_attempts_;
             auto it = active_.find(e.run_id);
@@ -388,8 +414,43 @@ void Engine::Handle(Event& e) {
     }
 }
 
+void Engine::CancelNow(const std::string& run_id, bool recursive) {
+    auto it = active_.find(run_id);
+    if (it != active_.end()) {
+        RunState& run = *it->second;
+        if (!IsTerminalRunStatus(run.run.status)) {
+            run.run.cancel_requested = true;
+            run.cancel_recursive = run.cancel_recursive || recursive;
+            run.run.status = status::kCanceling;
+            run.run.last_updated = clock_.Now();
+            (void)runs_.UpdatePipelineRun(run.run);
+            dirty_.insert(run_id);
+        }
+        return;
+    }
+    // A queued run is cancelled before it starts.
+    for (auto w = waiting_.begin(); w != waiting_.end(); ++w) {
+        if ((*w)->run.run_id != run_id) continue;
+        (*w)->run.status = status::kCancelled;
+        (*w)->run.cancel_requested = true;
+        (*w)->run.last_updated = clock_.Now();
+        (void)runs_.UpdatePipelineRun((*w)->run);
+        if (metrics_) metrics_->PipelineRunFinished(status::kCancelled);
+        auto state = std::move(*w);
+        waiting_.erase(w);
+        OnChildRunEnded(*state);
+        return;
+    }
+}
+
 void Engine::PromoteQueuedRuns() {
-    while (!waiting_.empty() && active_.size() < options_.max_concurrent_runs) {
+    // A child run of ExecutePipeline is admitted past max_concurrent_runs: its parent holds a slot while it
+    // waits, and parents filling every slot must not wait forever for children that cannot start.
+    auto is_child = [](const RunState& r) {
+        return r.run.invoked_by.value("invokedByType", "") == "PipelineActivity";
+    };
+    while (!waiting_.empty() &&
+           (active_.size() < options_.max_concurrent_runs || is_child(*waiting_.front()))) {
         auto state = std::move(waiting_.front());
         waiting_.pop_front();
         std::string id = state->run.run_id;
@@ -423,6 +484,8 @@ void Engine::Process(RunState& run) {
             if (act.status == status::kInProgress)
                 act.token.Cancel(
                     MakeError(ErrorKind::kCancelled, "engine.cancel", "the pipeline run was cancelled"));
+            if (act.status == status::kInProgress && !act.child_run_id.empty() && run.cancel_recursive)
+                CancelNow(act.child_run_id, true);
             if (act.status == status::kQueued) {  // a retry waiting for its interval
                 act.record.status = status::kCancelled;
                 act.record.end = now;
@@ -435,7 +498,8 @@ void Engine::Process(RunState& run) {
             // Control activities have no attempt of their own on a worker: they end when their inner
             // activities did.
             for (auto& [key, act] : run.activities) {
-                if (act.status != status::kInProgress || !act.container) continue;
+                if (act.status != status::kInProgress || (!act.container && act.child_run_id.empty()))
+                    continue;
                 act.record.status = status::kCancelled;
                 act.record.end = now;
                 act.record.last_updated = now;
@@ -596,6 +660,10 @@ void Engine::StartAttempt(RunState& run, ActivityState& act) {
     act.policy = *policy;
     if (IsContainerType(act.spec->type)) {
         StartContainer(run, act, ctx);
+        return;
+    }
+    if (IEquals(act.spec->type, "ExecutePipeline")) {
+        StartExecutePipeline(run, act, ctx);
         return;
     }
     act.deadline = now + act.policy.timeout;
@@ -771,6 +839,7 @@ void Engine::Finalize(RunState& run) {
         metrics_->PipelineRunFinished(
             run.run.status, std::chrono::duration<double>(now - run.run.run_start.value_or(now)).count());
     spdlog::info("run {} pipeline={} {}", run.run.run_id, run.run.pipeline_name, run.run.status);
+    OnChildRunEnded(run);
 }
 
 void Engine::AddTimer(TimePoint when, const std::string& run_id) {

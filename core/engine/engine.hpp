@@ -19,6 +19,7 @@
 
 #include "core/contract.hpp"
 #include "core/engine/activity.hpp"
+#include "core/engine/rerun.hpp"
 #include "core/engine/worker_pool.hpp"
 #include "core/metrics.hpp"
 #include "core/model/pipeline_spec.hpp"
@@ -45,10 +46,16 @@ struct CreateRunRequest {
     Json parameters = Json::object();  // as given by the caller; bound against the declarations here
     Json invoked_by = Json::object();  // defaults to Manual
     std::string run_group_id;          // empty: a new group (the run's own id)
+    // createRun's referencePipelineRunId: the parameters of that run (those given here are ignored).
+    std::string reference_run_id;
+    // isRecovery: the new run joins the reference run's group (and becomes its latest run); with
+    // rerun.start_activity or rerun.start_from_failure it takes over what it does not run again.
+    bool is_recovery = false;
+    RerunRequest rerun;
 };
 
 class Engine {
-public:
+  public:
     Engine(EngineOptions options, Clock& clock, RunRepository& runs, DefinitionSource& definitions,
            const ConnectorRegistry& connectors, ConnectorEnv env, Metrics* metrics);
     ~Engine();
@@ -65,8 +72,9 @@ public:
     // Validates parameters, persists the run as Queued and schedules it. Errors are kInvalidInput.
     Result<PipelineRun> CreateRun(CreateRunRequest request);
     // Requests cancellation; the run goes Canceling, then Cancelled once running attempts stopped.
-    // Returns false when the run is unknown to the engine (finished or never existed).
-    bool Cancel(const std::string& run_id);
+    // `recursive` (the API's isRecursive) also cancels the runs its ExecutePipeline activities started, and
+    // theirs. Returns false when the run is unknown to the engine (finished or never existed).
+    bool Cancel(const std::string& run_id, bool recursive = false);
 
     // Activity types this engine executes (for validation at PUT).
     std::set<std::string> ActivityTypes() const;
@@ -74,7 +82,7 @@ public:
     // an activity would, such as a linked service's connection test.
     const ExecutionServices& services() const { return services_; }
 
-private:
+  private:
     struct ActivityState;
     struct RunState;
     struct Frame;
@@ -84,6 +92,9 @@ private:
     void Loop();
     void Post(Event event);
     void Handle(Event& event);
+    void CancelNow(const std::string& run_id, bool recursive);
+    // A new run's state, validated and persisted as Queued (createRun and ExecutePipeline).
+    Result<std::unique_ptr<RunState>> PrepareRun(CreateRunRequest request);
     void Process(RunState& run);
     // Starts what became ready in one frame (top level when null); true once all its activities are final.
     bool ProcessFrame(RunState& run, Frame* frame);
@@ -102,6 +113,13 @@ private:
     void AdvanceContainer(RunState& run, ActivityState& act);
     Frame& AddFrame(RunState& run, ActivityState& act, std::optional<Json> item);
     void FinishContainer(RunState& run, ActivityState& act, const Error* error);
+    // ExecutePipeline (engine_execute_pipeline.cpp): a child run started from the scheduler thread; the
+    // activity ends when the child does (waitOnCompletion) or at once.
+    void StartExecutePipeline(RunState& run, ActivityState& act, const expr::EvalContext& ctx);
+    void FinishExecutePipeline(RunState& run, ActivityState& act, const PipelineRun& child,
+                               const Json& return_value, RunState* child_state = nullptr);
+    // Called by Finalize: the parent's waiting ExecutePipeline activity, if any, ends with the child.
+    void OnChildRunEnded(RunState& child);
     // SetVariable / AppendVariable results update the run's variables (persisted with the run).
     Status ApplyVariableUpdate(RunState& run, const Json& update);
     Status Recover();

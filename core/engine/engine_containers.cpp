@@ -87,7 +87,10 @@ Status Engine::ApplyVariableUpdate(RunState& run, const Json& update) {
         }
     }
     // Persisted in this pass's write batch, with the activity's Succeeded record: a resumed run sees it.
-    run.run.run_state = {{"variables", run.variables}, {"pipelineReturnValue", run.return_value}};
+    // Other members (a recovery rerun's plan) stay.
+    if (!run.run.run_state.is_object()) run.run.run_state = Json::object();
+    run.run.run_state["variables"] = run.variables;
+    run.run.run_state["pipelineReturnValue"] = run.return_value;
     return runs_.UpdatePipelineRun(run.run);
 }
 

@@ -60,6 +60,7 @@ struct Engine::ActivityState {
     Json output = nullptr;
     Json error = nullptr;
     std::unique_ptr<ContainerState> container;  // set while a control activity runs its frames
+    std::string child_run_id;                   // ExecutePipeline waiting on this child run
 };
 
 struct Engine::RunState {
@@ -71,6 +72,7 @@ struct Engine::RunState {
     Json return_value = nullptr;  // pipelineReturnValue, set by SetVariable with setSystemVariable
     Json global_parameters = Json::object();
     int running = 0;
+    bool cancel_recursive = false;     // cancel the child runs of ExecutePipeline activities too
     std::vector<std::string> secrets;  // SecureString parameter values: kept out of log lines
 
     // A top-level activity.

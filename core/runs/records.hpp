@@ -119,6 +119,11 @@ class DefinitionSource {
     virtual Result<Json> GetLinkedService(const std::string& name) = 0;
     virtual Result<Json> GetDataset(const std::string& name) = 0;
     virtual Result<Json> GetGlobalParameters() = 0;  // {name: {type, value}}
+    // A pipeline's "properties" (ExecutePipeline starts a run of it).
+    virtual Result<Json> GetPipeline(const std::string& name) {
+        return MakeError(ErrorKind::kNotFound, "definitions.get", "pipeline '" + name + "' not found",
+                         "PipelineNotFound");
+    }
     // A credential resource's "properties" (ManagedIdentity credentials of linked services).
     virtual Result<Json> GetCredential(const std::string& name) {
         return MakeError(ErrorKind::kNotFound, "definitions.get", "credential '" + name + "' not found",

@@ -13,7 +13,7 @@ public:
     StoreDefinitions(storage::Store& store, const SecretBox& box) : store_(store), box_(box) {}
     Result<Json> GetLinkedService(const std::string& name) override { return Get("linkedservices", "linked service", name); }
     Result<Json> GetDataset(const std::string& name) override { return Get("datasets", "dataset", name); }
-    Result<Json> GetPipeline(const std::string& name) { return Get("pipelines", "pipeline", name); }
+    Result<Json> GetPipeline(const std::string& name) override { return Get("pipelines", "pipeline", name); }
     Result<Json> GetGlobalParameters() override { return store_.GetGlobalParameters(); }
     Result<Json> GetCredential(const std::string& name) override { return Get("credentials", "credential", name); }
 

@@ -156,13 +156,14 @@ Response FactoryApi::Dispatch(const Request& req, Route& route) {
     const auto& r = route.rest;
     const std::string& m = req.method;
     if (r.empty()) return HandleFactory(req, route);
+    if (auto t = HandleTriggers(req, route)) return std::move(*t);
     if (r.size() == 1 && IEquals(r[0], "queryPipelineRuns")) {
         if (m != "POST") return ErrorResponse(405, "MethodNotAllowed", "use POST");
         return QueryRuns(req, route);
     }
     if (IEquals(r[0], "pipelineruns")) {
         if (r.size() == 2 && m == "GET") return GetRun(route, r[1]);
-        if (r.size() == 3 && m == "POST" && IEquals(r[2], "cancel")) return CancelRun(r[1]);
+        if (r.size() == 3 && m == "POST" && IEquals(r[2], "cancel")) return CancelRun(req, r[1]);
         if (r.size() == 3 && m == "POST" && IEquals(r[2], "queryActivityruns"))
             return QueryActivityRuns(req, r[1]);
         return ErrorResponse(404, "NotFound", "no such path: " + req.path);

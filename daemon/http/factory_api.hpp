@@ -5,6 +5,7 @@
 // aliases /v1/... for people with curl (same handlers, no api-version), and /healthz, /readyz, /metrics.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,13 @@
 #include "storage/secret_box.hpp"
 #include "storage/store.hpp"
 
+namespace adxflow::triggers {
+class TriggerService;
+}
+namespace adxflow::engine {
+class TriggerRepository;
+}
+
 namespace adxflow::api {
 
 struct FactoryApiDeps {
@@ -26,6 +34,8 @@ struct FactoryApiDeps {
     app::StoreDefinitions* definitions = nullptr;
     model::TypeCatalog catalog;
     Metrics* metrics = nullptr;
+    triggers::TriggerService* triggers = nullptr;       // start/stop/rerun, runtimeState
+    engine::TriggerRepository* trigger_runs = nullptr;  // queryTriggerRuns
     std::function<bool()> ready;  // /readyz
     size_t max_queued_runs = 0;   // createRun answers 429 once this many runs are Queued; 0: no limit
 };
@@ -44,13 +54,16 @@ class FactoryApi {
     };
     Response Dispatch(const Request& request, Route& route);
     Response HandleResource(const Request& request, const Route& route);
+    // Trigger routes (triggers_api.cpp); nullopt when the request is not trigger-specific.
+    std::optional<Response> HandleTriggers(const Request& request, const Route& route);
+    Response QueryTriggerRuns(const Request& request);
     Response PutResource(const Request& request, const Route& route);
     Response HandleFactory(const Request& request, const Route& route);
     Response CreateRun(const Request& request, const Route& route, const std::string& pipeline);
     static constexpr int kQueueFullRetryAfterSecs = 5;
     bool QueueFull(Response& refused);  // true with the 429 (or the store's error) to answer
     Response GetRun(const Route& route, const std::string& run_id);
-    Response CancelRun(const std::string& run_id);
+    Response CancelRun(const Request& request, const std::string& run_id);
     // adxflow extension: POST linkedservices/{name}/testConnection [{"parameters": {...}}] checks the linked
     // service step by step (ADX: token, reach, database, role) and says which step failed.
     Response TestConnection(const Request& request, const std::string& name);

@@ -163,16 +163,18 @@ Response FactoryApi::CreateRun(const Request& req, const Route& route, const std
                                  "the createRun body must be an object of parameter values");
         if (params->is_object()) request.parameters = *params;
     }
-    // Rerun with the parameters of an earlier run; isRecovery keeps it in that run's group.
-    if (const std::string* ref = req.Query("referencePipelineRunId"); ref && !ref->empty()) {
-        auto earlier = d_.store->GetPipelineRun(*ref);
-        if (!earlier.ok()) return ErrorResponse(earlier.error());
-        if (!*earlier)
-            return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + *ref + "' does not exist");
-        request.parameters = (*earlier)->parameters;
-        if (const std::string* rec = req.Query("isRecovery"); rec && IEquals(*rec, "true"))
-            request.run_group_id = (*earlier)->run_group_id;
-    }
+    // Rerun with the parameters of an earlier run; isRecovery keeps it in that run's group, and
+    // startActivityName / startFromFailure choose what runs again (the engine checks them).
+    auto flag = [&req](const char* name) {
+        const std::string* v = req.Query(name);
+        return v && IEquals(*v, "true");
+    };
+    if (const std::string* ref = req.Query("referencePipelineRunId"); ref && !ref->empty())
+        request.reference_run_id = *ref;
+    request.is_recovery = flag("isRecovery");
+    if (const std::string* start = req.Query("startActivityName"); start && request.is_recovery)
+        request.rerun.start_activity = *start;
+    request.rerun.start_from_failure = request.is_recovery && flag("startFromFailure");
     if (Response refused; QueueFull(refused)) return refused;
     auto run = d_.engine->CreateRun(std::move(request));
     if (!run.ok()) return ErrorResponse(run.error());
@@ -210,12 +212,15 @@ Response FactoryApi::GetRun(const Route& route, const std::string& run_id) {
     return JsonResponse(200, out);
 }
 
-Response FactoryApi::CancelRun(const std::string& run_id) {
+Response FactoryApi::CancelRun(const Request& req, const std::string& run_id) {
     auto run = d_.store->GetPipelineRun(run_id);
     if (!run.ok()) return ErrorResponse(run.error());
     if (!*run)
         return ErrorResponse(404, "PipelineRunNotFound", "pipeline run '" + run_id + "' does not exist");
-    if (!engine::IsTerminalRunStatus((*run)->status)) d_.engine->Cancel(run_id);
+    if (!engine::IsTerminalRunStatus((*run)->status)) {
+        const std::string* recursive = req.Query("isRecursive");
+        d_.engine->Cancel(run_id, recursive && IEquals(*recursive, "true"));
+    }
     Response r;
     r.status = 200;
     return r;

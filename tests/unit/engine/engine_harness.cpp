@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "connectors/builtin.hpp"
@@ -16,6 +17,19 @@ void MemoryDefinitions::PutLinkedService(const std::string& name, Json propertie
 void MemoryDefinitions::PutDataset(const std::string& name, Json properties) {
     std::lock_guard g(mu_);
     datasets_[ToLower(name)] = std::move(properties);
+}
+
+void MemoryDefinitions::PutPipeline(const std::string& name, Json properties) {
+    std::lock_guard g(mu_);
+    pipelines_[ToLower(name)] = std::move(properties);
+}
+
+Result<Json> MemoryDefinitions::GetPipeline(const std::string& name) {
+    std::lock_guard g(mu_);
+    auto it = pipelines_.find(ToLower(name));
+    if (it == pipelines_.end())
+        return MakeError(ErrorKind::kNotFound, "test.definitions", "pipeline '" + name + "' not found");
+    return it->second;
 }
 
 Result<Json> MemoryDefinitions::GetLinkedService(const std::string& name) {
@@ -101,6 +115,20 @@ std::vector<ActivityRun> EngineHarness::Activities(const std::string& run_id) {
     auto r = store->LoadActivityRuns(run_id);
     if (!r.ok()) throw std::runtime_error(r.error().Describe());
     return *r;
+}
+
+std::vector<PipelineRun> EngineHarness::RunsOf(const std::string& name) {
+    RunFilter filter;
+    filter.last_updated_before = TimePoint::max();
+    filter.conditions.push_back({"PipelineName", "Equals", {name}});
+    filter.order_by = "RunStart";
+    filter.descending = false;
+    filter.limit = 1000;
+    auto page = store->QueryPipelineRuns(filter);
+    if (!page.ok()) throw std::runtime_error(page.error().Describe());
+    std::sort(page->runs.begin(), page->runs.end(),
+              [](const PipelineRun& a, const PipelineRun& b) { return a.sequence < b.sequence; });
+    return page->runs;
 }
 
 bool EngineHarness::WaitFor(const std::function<bool()>& done, std::chrono::milliseconds limit) {

@@ -24,13 +24,15 @@ class MemoryDefinitions final : public DefinitionSource {
   public:
     void PutLinkedService(const std::string& name, Json properties);
     void PutDataset(const std::string& name, Json properties);
+    void PutPipeline(const std::string& name, Json properties);
+    Result<Json> GetPipeline(const std::string& name) override;
     Result<Json> GetLinkedService(const std::string& name) override;
     Result<Json> GetDataset(const std::string& name) override;
     Result<Json> GetGlobalParameters() override { return Json::object(); }
 
   private:
     std::mutex mu_;
-    std::map<std::string, Json> linked_services_, datasets_;
+    std::map<std::string, Json> linked_services_, datasets_, pipelines_;
 };
 
 // Forwards to the Store; records the sequence of pipeline-run statuses per run id.
@@ -76,6 +78,8 @@ class EngineHarness {
                                const std::string& name = "P");
     PipelineRun Run(const std::string& run_id);
     std::vector<ActivityRun> Activities(const std::string& run_id);
+    // Every run of pipeline `name` in the store, oldest first.
+    std::vector<PipelineRun> RunsOf(const std::string& name);
 
     // Polls `done` every few ms for up to `limit` of real time.
     static bool WaitFor(const std::function<bool()>& done,
