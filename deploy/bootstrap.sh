@@ -13,6 +13,7 @@ apt_packages=(
   prometheus-cpp-dev libgtest-dev libgmock-dev
   libssl-dev zlib1g-dev libdeflate-dev
   libicu-dev
+  libxml2-dev                  # xml() and xpath() in expressions
   prometheus                   # the monitoring test scrapes the daemon; promtool checks the alert rules
   clang libclang-rt-14-dev     # libFuzzer targets (cmake -DADXFLOW_FUZZ=ON, tests/fuzz)
   libpq-dev postgresql         # the PostgreSQL connector (libpq); its tests start their own server
