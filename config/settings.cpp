@@ -269,10 +269,14 @@ Result<Settings> ParseCommandLine(int argc, const char* const* argv, std::string
                                  "--" + name + " needs a value (see --help)");
             value = argv[++i];
         }
-        if (name == "config")
+        if (name == "config") {
             config_file = value;
-        else
+        } else if (name == "rotate-secrets-key") {
+            *action = "rotate-secrets-key";
+            s.rotate_secrets_key_to = value;
+        } else {
             flags.emplace_back(name, value);
+        }
     }
     if (!config_file.empty()) {
         std::ifstream in(config_file);
@@ -324,6 +328,9 @@ std::string HelpText() {
            "Usage: adxflowd [--config FILE] [--OPTION VALUE]...\n\n"
            "  --config FILE        JSON object with any of the options below (command-line flags win)\n"
            "  --file-root DIR      allow FileServer linked services inside DIR (repeatable)\n"
+           "  --rotate-secrets-key NEW_KEY_FILE\n"
+           "                       re-encrypt the stored secrets with the key in NEW_KEY_FILE (made when\n"
+           "                       missing), install it as secrets_key_file; stop the daemon first\n"
            "  --help, --version, --config-doc (print docs/configuration.md)\n\nOptions:\n";
     for (const auto& o : OptionTable()) {
         std::string flag = std::string("--") + o.name;

@@ -56,6 +56,9 @@ struct Settings {
     std::filesystem::path api_tls_cert_file;
     std::filesystem::path api_tls_key_file;
 
+    // Not an option: the target of `--rotate-secrets-key NEW_KEY_FILE` (action "rotate-secrets-key").
+    std::filesystem::path rotate_secrets_key_to;
+
     std::string ListenHost() const;
     int ListenPort() const;
 };

@@ -4,6 +4,7 @@
 
 #include "config/settings.hpp"
 #include "daemon/app/app.hpp"
+#include "daemon/app/rotate_key.hpp"
 
 int main(int argc, char** argv) {
     std::string action;
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
         std::cout << adxflow::config::ConfigurationDoc();
         return 0;
     }
+    if (action == "rotate-secrets-key") return adxflow::app::RotateSecretsKeyCommand(*settings);
     adxflow::app::ConfigureLogging(settings->log_level);
     return adxflow::app::RunUntilSignalled(*settings);
 }

@@ -522,44 +522,107 @@ Result<std::vector<std::string>> AppendConditions(std::string& sql, const engine
 
 }  // namespace
 
+namespace {
+
+// queryPipelineRuns pages by key, not by offset: the token holds the sort value and sequence number of the
+// last run returned, and the next page starts strictly after it. Runs created or updated while a client
+// pages (new runs sort first under the default RunStart DESC) then neither repeat nor push others out of
+// sight, and a page costs the same however deep it is. Token: "k1." + hex(sort value) + "." + seq.
+// A token of digits only is an offset from an older daemon, still accepted.
+std::string PageToken(const std::string& value, int64_t seq) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "k1.";
+    for (unsigned char c : value) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+    return out + "." + std::to_string(seq);
+}
+
+struct PageKey {
+    std::string value;
+    int64_t seq = 0;
+};
+
+std::optional<PageKey> ParsePageToken(const std::string& token) {
+    if (token.rfind("k1.", 0) != 0) return std::nullopt;
+    const auto dot = token.find('.', 3);
+    if (dot == std::string::npos || (dot - 3) % 2 != 0 || dot + 1 == token.size()) return std::nullopt;
+    PageKey key;
+    auto nibble = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    for (size_t i = 3; i < dot; i += 2) {
+        const int hi = nibble(token[i]), lo = nibble(token[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        key.value += static_cast<char>(hi << 4 | lo);
+    }
+    for (size_t i = dot + 1; i < token.size(); ++i) {
+        if (token[i] < '0' || token[i] > '9' || i - dot > 18) return std::nullopt;
+        key.seq = key.seq * 10 + (token[i] - '0');
+    }
+    return key;
+}
+
+}  // namespace
+
 Result<engine::RunPage> Store::QueryPipelineRuns(const engine::RunFilter& filter) {
-    std::string sql = std::string("SELECT ") + kRunColumns +
-                      " FROM pipeline_runs WHERE last_updated >= ? AND last_updated <= ?";
-    ADXFLOW_ASSIGN_OR_RETURN(auto binds, AppendConditions(sql, filter, false));
     std::string order = RunColumn(filter.order_by);
     if (order.empty() || order == "activity_name" || order == "activity_type")
         return MakeError(ErrorKind::kInvalidInput, "query.order",
                          "unsupported orderBy '" + filter.order_by + "'", "BadRequest", "orderBy");
+    // NULL (a run not started or not ended yet) sorts as the empty string: first ascending, last descending,
+    // as SQLite orders NULLs, and comparable in the page condition.
+    const bool by_seq = order == "seq";
+    const std::string key = by_seq ? "seq" : "COALESCE(" + order + ", '')";
+    const char* dir = filter.descending ? " DESC" : " ASC";
+    const char* after = filter.descending ? " < " : " > ";
+    std::string sql = std::string("SELECT ") + kRunColumns + ", " + key +
+                      " FROM pipeline_runs WHERE last_updated >= ? AND last_updated <= ?";
+    ADXFLOW_ASSIGN_OR_RETURN(auto binds, AppendConditions(sql, filter, false));
     size_t offset = 0;
+    std::optional<PageKey> from;
     if (!filter.continuation.empty()) {
-        try {
-            offset = std::stoul(filter.continuation);
-        } catch (...) {
+        from = ParsePageToken(filter.continuation);
+        const bool digits = filter.continuation.size() < 19 &&
+                            filter.continuation.find_first_not_of("0123456789") == std::string::npos;
+        if (!from && !digits)
             return MakeError(ErrorKind::kInvalidInput, "query.page", "invalid continuationToken",
                              "BadRequest", "continuationToken");
-        }
+        if (!from) offset = std::stoul(filter.continuation);
     }
-    sql += " ORDER BY " + order + (filter.descending ? " DESC" : " ASC") + ", seq" +
-           (filter.descending ? " DESC" : " ASC") + " LIMIT ? OFFSET ?";
+    if (from)
+        sql += by_seq ? std::string(" AND seq") + after + "?"
+                      : " AND (" + key + after + "? OR (" + key + " = ? AND seq" + after + "?))";
+    sql += " ORDER BY " + key + dir + ", seq" + dir + " LIMIT ? OFFSET ?";
     ADXFLOW_ASSIGN_OR_RETURN(auto r, Reader());
     ADXFLOW_ASSIGN_OR_RETURN(Statement * s, r->Get(sql));
     int i = 1;
     s->Bind(i++, FormatTimestamp(filter.last_updated_after));
     s->Bind(i++, FormatTimestamp(filter.last_updated_before));
     for (const auto& b : binds) s->Bind(i++, b);
+    if (from && by_seq) s->Bind(i++, from->seq);
+    if (from && !by_seq) {
+        s->Bind(i++, from->value);
+        s->Bind(i++, from->value);
+        s->Bind(i++, from->seq);
+    }
     s->Bind(i++, static_cast<int64_t>(filter.limit + 1));
     s->Bind(i++, static_cast<int64_t>(offset));
     engine::RunPage page;
+    std::vector<std::string> keys;
+    constexpr int kKeyColumn = 15;  // after the kRunColumns
     while (true) {
         ADXFLOW_ASSIGN_OR_RETURN(bool row, s->Step());
         if (!row) break;
         page.runs.push_back(ReadRun(*s));
+        keys.push_back(s->ColumnText(kKeyColumn));
     }
     s->Reset();
     for (auto& run : page.runs) ADXFLOW_TRY(OpenRun(run, false));
-    if (page.runs.size() > filter.limit) {
+    if (filter.limit > 0 && page.runs.size() > filter.limit) {
         page.runs.pop_back();
-        page.continuation = std::to_string(offset + filter.limit);
+        page.continuation = PageToken(keys[filter.limit - 1], page.runs.back().sequence);
     }
     return page;
 }

@@ -30,7 +30,7 @@ struct Daemon::Parts {
     std::unique_ptr<storage::HistoryPruner> pruner;
     std::unique_ptr<api::FactoryApi> api;
     std::unique_ptr<api::HttpServer> server;
-    std::shared_ptr<const api::Authenticator> auth;
+    std::shared_ptr<api::Authenticator> auth;
     SystemdNotifier notifier = SystemdNotifier::FromEnvironment();
     std::atomic<bool> ready{false};
 };
@@ -219,6 +219,14 @@ api::Response Daemon::Call(const api::Request& request) {
     return handler_ ? handler_(request) : parts_->api->Handle(request);
 }
 
+Result<std::optional<size_t>> Daemon::ReloadTokens() {
+    if (settings_.api_tokens_file.empty() || !parts_->auth) return std::optional<size_t>();
+    ADXFLOW_ASSIGN_OR_RETURN(auto tokens, LoadTokens(settings_));
+    const size_t n = tokens.size();
+    ADXFLOW_TRY(parts_->auth->ReplaceTokens(std::move(tokens)));
+    return std::optional<size_t>(n);
+}
+
 Status Daemon::ReloadTls() {
     if (!parts_->server || !parts_->server->tls()) return Ok();
     ADXFLOW_TRY(parts_->server->ReloadTls());
@@ -246,7 +254,13 @@ int RunUntilSignalled(const config::Settings& settings) {
     for (;;) {
         sigwait(&set, &sig);
         if (sig != SIGHUP) break;
-        // SIGHUP (systemctl reload): new TLS certificate and key; the listener and open connections stay.
+        // SIGHUP (systemctl reload): the API token file (a rotated token takes effect without a restart), and
+        // the TLS certificate and key; the listener and open connections stay.
+        if (auto t = daemon.ReloadTokens(); !t.ok())
+            spdlog::error("adxflowd: SIGHUP: token reload failed, the previous tokens stay: {}",
+                          t.error().Describe());
+        else if (*t)
+            spdlog::info("adxflowd: SIGHUP: {} API token(s) loaded from api_tokens_file", **t);
         if (auto s = daemon.ReloadTls(); s.ok())
             spdlog::info("adxflowd: SIGHUP: TLS certificate reloaded");
         else

@@ -23,6 +23,9 @@ class Daemon {
     api::Response Call(const api::Request& request);
     // Re-reads the API's TLS certificate and key (SIGHUP); Ok without TLS.
     Status ReloadTls();
+    // Re-reads api_tokens_file (SIGHUP); the number of tokens now in force, or nullopt without a token file.
+    // An unreadable or empty file keeps the previous tokens.
+    Result<std::optional<size_t>> ReloadTokens();
 
   private:
     struct Parts;

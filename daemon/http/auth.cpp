@@ -29,7 +29,7 @@ Response Denied(int status, const std::string& code, const std::string& message)
     Json body = {{"error", {{"code", code}, {"message", message}, {"target", nullptr}}}};
     Response r;
     r.status = status;
-    r.body = body.dump();
+    r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);  // the message quotes the request
     return r;
 }
 
@@ -130,17 +130,35 @@ std::optional<Role> Authenticator::RoleOf(std::string_view authorization) const 
     TokenHash presented = HashToken(Trim(authorization.substr(7)));
     // Every entry is compared, match or not: the time taken does not depend on which entry (if any) matched.
     std::optional<Role> role;
-    for (const auto& entry : policy_.tokens) {
+    const auto policy = Snapshot();
+    for (const auto& entry : policy->tokens) {
         bool match = CRYPTO_memcmp(presented.data(), entry.hash.data(), presented.size()) == 0;
         if (match && (!role || entry.role == Role::kAdmin)) role = entry.role;
     }
     return role;
 }
 
+std::shared_ptr<const AuthPolicy> Authenticator::Snapshot() const {
+    std::lock_guard lock(mu_);
+    return policy_;
+}
+
+Status Authenticator::ReplaceTokens(std::vector<TokenEntry> tokens) {
+    std::lock_guard lock(mu_);
+    if (tokens.empty() && !policy_->tokens.empty())
+        return MakeError(ErrorKind::kInvalidInput, "auth.reload",
+                         "the new token list is empty, which would open the API; the previous tokens stay");
+    auto next = std::make_shared<AuthPolicy>(*policy_);
+    next->tokens = std::move(tokens);
+    policy_ = std::move(next);
+    return Ok();
+}
+
 AuthDecision Authenticator::Decide(const Request& request) const {
-    if (!enabled()) return AuthDecision::kAllowed;
+    const auto policy = Snapshot();
+    if (policy->tokens.empty()) return AuthDecision::kAllowed;
     if (request.path == "/healthz" || request.path == "/readyz") return AuthDecision::kAllowed;
-    if (request.path == "/metrics" && policy_.metrics_open) return AuthDecision::kAllowed;
+    if (request.path == "/metrics" && policy->metrics_open) return AuthDecision::kAllowed;
     const std::string* header = request.Header("authorization");
     if (!header) return AuthDecision::kUnauthenticated;
     auto role = RoleOf(*header);

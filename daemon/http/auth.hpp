@@ -11,6 +11,9 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,14 +52,20 @@ struct AuthPolicy {
 
 class Authenticator {
   public:
-    explicit Authenticator(AuthPolicy policy) : policy_(std::move(policy)) {}
-    bool enabled() const { return !policy_.tokens.empty(); }
+    explicit Authenticator(AuthPolicy policy)
+        : policy_(std::make_shared<const AuthPolicy>(std::move(policy))) {}
+    bool enabled() const { return !Snapshot()->tokens.empty(); }
     AuthDecision Decide(const Request& request) const;
     // The role of a bearer token in an Authorization header value, or nullopt when it matches none.
     std::optional<Role> RoleOf(std::string_view authorization) const;
+    // Swaps the token list (SIGHUP re-reads api_tokens_file); requests already deciding finish with the
+    // old list. Refused when it would leave an API that had tokens with none, which would open it.
+    Status ReplaceTokens(std::vector<TokenEntry> tokens);
 
   private:
-    AuthPolicy policy_;
+    std::shared_ptr<const AuthPolicy> Snapshot() const;
+    mutable std::mutex mu_;
+    std::shared_ptr<const AuthPolicy> policy_;  // guarded by mu_; the pointee is immutable
 };
 
 // True for requests a reader may make.

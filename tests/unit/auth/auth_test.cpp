@@ -156,3 +156,28 @@ TEST(SecuritySettings, OptionsParseAndTheCredentialsDirectoryFillsDefaults) {
 
 }  // namespace
 }  // namespace adxflow::api
+
+namespace adxflow::api {
+namespace {
+
+// SIGHUP's token reload: the new list replaces the old at once (an old token stops working, a new one
+// works), and a reload that would leave no token at all, opening the API, is refused.
+TEST(Authenticator, ReplacingTokensTakesEffectAndNeverOpensTheApi) {
+    auto auth = TwoTokens();
+    const std::string rotated = "admin-token-rotated-9876543210";
+    EXPECT_EQ(auth->Decide(Make("PUT", "/x", kAdmin)), AuthDecision::kAllowed);
+    ASSERT_TRUE(auth->ReplaceTokens({ParseTokenEntry("admin:" + rotated, "t").value()}).ok());
+    EXPECT_EQ(auth->Decide(Make("PUT", "/x", kAdmin)), AuthDecision::kUnauthenticated);
+    EXPECT_EQ(auth->Decide(Make("GET", "/x", kReader)), AuthDecision::kUnauthenticated);
+    EXPECT_EQ(auth->Decide(Make("PUT", "/x", rotated)), AuthDecision::kAllowed);
+
+    auto refused = auth->ReplaceTokens({});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("open the API"), std::string::npos);
+    EXPECT_TRUE(auth->enabled());
+    EXPECT_EQ(auth->Decide(Make("PUT", "/x", rotated)), AuthDecision::kAllowed);
+    EXPECT_EQ(auth->Decide(Make("PUT", "/x")), AuthDecision::kUnauthenticated);
+}
+
+}  // namespace
+}  // namespace adxflow::api
