@@ -5,6 +5,7 @@
 #include "connectors/adx/adx_connector.hpp"
 #include "connectors/blob/blob_connector.hpp"
 #include "connectors/file/file_connector.hpp"
+#include "connectors/postgres/pg_connector.hpp"
 
 namespace adxflow {
 
@@ -27,6 +28,11 @@ void RegisterBuiltinConnectors(ConnectorRegistry& registry, const AzureSettings&
                 "azure: {} is plain http (accepted for loopback hosts only; tokens travel unencrypted)",
                 *url);
     registry.Register(blob::MakeBlobConnector(services, env));
+    // PostgreSQL passwords may live in Key Vault, read with the same client and identity as ADX's secrets.
+    registry.Register(postgres::MakePostgresConnector(
+        [services, env](const Json& reference, const std::string& path, const CancellationToken* cancel) {
+            return adx::FetchKeyVaultSecret(reference, path, *services, env, cancel);
+        }));
     registry.Register(adx::MakeAdxConnector(std::move(services), std::move(env)));
     registry.Register(adx::MakeKeyVaultDescriptor());
 }

@@ -41,10 +41,11 @@ bool IsType(const Json& v, std::string_view type) {
     return t && t->is_string() && IEquals(t->get_ref<const std::string&>(), type);
 }
 
+}  // namespace
+
 // GET {vault}/secrets/{name}[/{version}]?api-version=7.4 with a token for the vault's audience.
-Result<std::string> FetchKeyVaultSecret(const Json& reference, AdxServices& services,
+Result<std::string> FetchKeyVaultSecret(const Json& reference, const std::string& path, AdxServices& services,
                                         const AdxEnvironment& env, const CancellationToken* cancel) {
-    const std::string path = "typeProperties.servicePrincipalKey";
     const Json* store = FindMember(reference, "store");
     if (!store || !store->is_object())
         return Invalid(path + ".store", "is required for an AzureKeyVaultSecret");
@@ -89,8 +90,6 @@ Result<std::string> FetchKeyVaultSecret(const Json& reference, AdxServices& serv
                          "Key Vault answered for secret '" + name + "' without a value", "MalformedSecret");
     return value->get<std::string>();
 }
-
-}  // namespace
 
 std::string AdxAuth::Describe() const {
     switch (kind) {
@@ -167,7 +166,9 @@ Result<std::shared_ptr<identity::TokenCredential>> MakeCredential(const AdxAuth&
                     return Invalid("typeProperties.servicePrincipalKey.value", "is required");
                 secret = v->get<std::string>();
             } else {
-                ADXFLOW_ASSIGN_OR_RETURN(secret, FetchKeyVaultSecret(auth.secret, services, env, cancel));
+                ADXFLOW_ASSIGN_OR_RETURN(
+                    secret, FetchKeyVaultSecret(auth.secret, "typeProperties.servicePrincipalKey", services,
+                                                env, cancel));
             }
             return std::shared_ptr<identity::TokenCredential>(identity::MakeClientSecretCredential(
                 services.http(), env.identity, auth.tenant, auth.client_id, std::move(secret)));

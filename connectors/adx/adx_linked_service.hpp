@@ -49,6 +49,11 @@ Result<std::shared_ptr<identity::TokenCredential>> MakeCredential(const AdxAuth&
                                                                   const AdxEnvironment& env,
                                                                   const CancellationToken* cancel);
 
+// The value of an AzureKeyVaultSecret reference (`store` inlined by the engine as resolvedLinkedService),
+// read with the vault's identity; `path` names the referencing field in errors. Also used by PostgreSQL.
+Result<std::string> FetchKeyVaultSecret(const Json& reference, const std::string& path, AdxServices& services,
+                                        const AdxEnvironment& env, const CancellationToken* cancel);
+
 // "hh:mm:ss", "d.hh:mm:ss" (ADF timespans); kInvalidInput naming `path` otherwise.
 Result<std::chrono::milliseconds> ParseTimespan(const Json& value, std::string_view path);
 // Kusto's wire form of a timespan, "hh:mm:ss".
