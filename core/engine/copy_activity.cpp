@@ -70,6 +70,22 @@ class CopyExecutor final : public ActivityExecutor {
   private:
     Result<Json> Run(ActivityTask& task, const Json& tp) {
         const auto started = std::chrono::steady_clock::now();
+        // An attempt that published before the daemon died (its "published" checkpoint saved, the run's
+        // record not) only reports it: opening the sink again would find its temp file renamed away, and
+        // the source may be gone (deleteFilesAfterCompletion).
+        if (task.checkpoint.is_object() && task.checkpoint.value("published", false)) {
+            const uint64_t rows = task.checkpoint.value("rowsCommitted", uint64_t{0});
+            return Json{{"dataRead", 0},
+                        {"dataWritten", task.checkpoint.value("dataWritten", uint64_t{0})},
+                        {"rowsRead", 0},
+                        {"rowsCopied", rows},
+                        {"rowsSkipped", 0},
+                        {"copyDuration", 0},
+                        {"throughput", 0.0},
+                        {"errors", Json::array()},
+                        {"effectiveIntegrationRuntime", "adxflowd"},
+                        {"resumedFromRow", rows}};
+        }
         const Json* source_settings = FindMember(tp, "source");
         const Json* sink_settings = FindMember(tp, "sink");
         if (!source_settings || !sink_settings)
@@ -207,6 +223,14 @@ class CopyExecutor final : public ActivityExecutor {
         ADXFLOW_CRASH_POINT("copy.sink.before_finish");
         if (auto f = sink->Finish(task.op); !f.ok()) return fail(std::move(f).error());
         ADXFLOW_CRASH_POINT("copy.sink.after_finish");  // published; the activity is not recorded yet
+        // Recorded at once: the activity's Succeeded commits later with the scheduler's next batch.
+        if (auto saved = task.save_checkpoint({{"chunk", chunk},
+                                               {"rowsCommitted", committed_rows},
+                                               {"dataWritten", sink->stats().bytes_written},
+                                               {"published", true}});
+            !saved.ok())
+            return std::move(saved).error();
+        ADXFLOW_CRASH_POINT("copy.published.after_save");
         // File stores delete what they read (deleteFilesAfterCompletion) only once the output is published.
         if (auto done = source->Complete(task.op); !done.ok()) return std::move(done).error();
 
