@@ -1,5 +1,7 @@
 #include "config/settings.hpp"
 
+#include "core/time.hpp"
+
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -79,6 +81,13 @@ const std::vector<OptionSpec>& OptionTable() {
          "PEM certificate chain of the API; with api_tls_key_file the API speaks HTTPS only. Both files are "
          "read again on SIGHUP (the listener stays up; a bad pair keeps the previous one)."},
         {"api_tls_key_file", OptionType::kString, "", "", "PEM private key matching api_tls_cert_file."},
+        {"test_clock_start", OptionType::kString, "", "",
+         "Tests only: the daemon's clock starts at this UTC instant (ISO 8601) instead of the real time, so "
+         "trigger schedules and tumbling windows can be exercised end to end. Refused unless the environment "
+         "has ADXFLOW_ENABLE_TEST_CLOCK=1."},
+        {"test_clock_speed", OptionType::kInt, "1", "",
+         "Tests only: with test_clock_start, how many times faster than real time the clock runs (3600: an "
+         "hour per second); waits scale with it. Refused unless ADXFLOW_ENABLE_TEST_CLOCK=1."},
     };
     return table;
 }
@@ -218,6 +227,16 @@ Status SetOption(Settings& s, std::string_view name, const Json& value, std::str
     if (name == "allow_unauthenticated_remote") return want_bool(s.allow_unauthenticated_remote);
     if (name == "api_tls_cert_file") return want_path(s.api_tls_cert_file);
     if (name == "api_tls_key_file") return want_path(s.api_tls_key_file);
+    if (name == "test_clock_start") {
+        ADXFLOW_TRY(want_string(s.test_clock_start));
+        if (!s.test_clock_start.empty() && !ParseTimestamp(s.test_clock_start))
+            return Bad(source, name, "expected an ISO 8601 UTC time such as 2024-05-01T00:00:00Z");
+        return Ok();
+    }
+    if (name == "test_clock_speed") {
+        ADXFLOW_TRY(want_int(s.test_clock_speed));
+        return s.test_clock_speed >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
+    }
     if (name == "log_level") {
         ADXFLOW_TRY(want_string(s.log_level));
         for (const char* l : {"trace", "debug", "info", "warn", "error", "off"})

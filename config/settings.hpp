@@ -55,6 +55,9 @@ struct Settings {
     bool allow_unauthenticated_remote = false;
     std::filesystem::path api_tls_cert_file;
     std::filesystem::path api_tls_key_file;
+    // Tests only (refused unless ADXFLOW_ENABLE_TEST_CLOCK=1): an accelerated clock for trigger tests.
+    std::string test_clock_start;
+    int test_clock_speed = 1;
 
     // Not an option: the target of `--rotate-secrets-key NEW_KEY_FILE` (action "rotate-secrets-key").
     std::filesystem::path rotate_secrets_key_to;

@@ -115,6 +115,8 @@ Status TriggerService::StartTrigger(const std::string& name) {
 
 Status TriggerService::StopTrigger(const std::string& name) {
     std::lock_guard g(work_mu_);
+    ADXFLOW_ASSIGN_OR_RETURN(auto def, host_.get_trigger(name));
+    if (!def) return NotFound("trigger '" + name + "' does not exist");
     ADXFLOW_ASSIGN_OR_RETURN(auto state, repo_.GetTriggerState(ToLower(name)));
     TriggerState s = state.value_or(TriggerState{ToLower(name), "Stopped", Json::object()});
     s.runtime_state = "Stopped";

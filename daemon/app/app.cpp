@@ -11,18 +11,24 @@
 #include "core/metrics.hpp"
 #include "daemon/app/sd_notify.hpp"
 #include "daemon/app/store_definitions.hpp"
+#include "daemon/app/trigger_wiring.hpp"
 #include "daemon/http/auth.hpp"
 #include "daemon/http/factory_api.hpp"
 #include "daemon/http/server.hpp"
 #include "storage/history_pruner.hpp"
 #include "storage/secret_box.hpp"
 #include "storage/store.hpp"
+#include "storage/trigger_store.hpp"
 
 namespace adxflow::app {
 
 struct Daemon::Parts {
     std::optional<SecretBox> secrets;
+    std::unique_ptr<Clock> clock;  // real time, or the test-only accelerated clock
     std::unique_ptr<storage::Store> store;
+    std::unique_ptr<NotifyingRuns> runs;  // the store as the engine sees it: finished runs wake the triggers
+    std::unique_ptr<storage::TriggerStore> trigger_store;
+    std::unique_ptr<triggers::TriggerService> triggers;
     ConnectorRegistry connectors;
     std::unique_ptr<StoreDefinitions> definitions;
     Metrics metrics;
@@ -89,6 +95,7 @@ Status Daemon::Start() {
     policy.tokens = std::move(tokens);
     policy.metrics_open = settings_.api_metrics_unauthenticated;
     p.auth = std::make_shared<api::Authenticator>(std::move(policy));
+    ADXFLOW_ASSIGN_OR_RETURN(p.clock, MakeDaemonClock(settings_));
     p.notifier.Status("starting: opening the store");
     std::error_code ec;
     std::filesystem::create_directories(settings_.data_dir, ec);
@@ -130,10 +137,20 @@ Status Daemon::Start() {
         eo.heartbeat = [notifier] { notifier->Watchdog(); };
         eo.heartbeat_interval = *interval;
     }
-    p.engine = std::make_unique<engine::Engine>(eo, SystemClock::Instance(), *p.store, *p.definitions,
-                                                p.connectors, env, &p.metrics);
+    ADXFLOW_ASSIGN_OR_RETURN(p.trigger_store, storage::TriggerStore::Open(settings_.database_path));
+    p.runs = std::make_unique<NotifyingRuns>(*p.store);
+    p.engine = std::make_unique<engine::Engine>(eo, *p.clock, *p.runs, *p.definitions, p.connectors, env,
+                                                &p.metrics);
+    p.triggers = std::make_unique<triggers::TriggerService>(
+        *p.clock, *p.trigger_store, MakeTriggerHost(*p.store, *p.definitions, *p.engine));
+    triggers::TriggerService* trigger_service = p.triggers.get();
+    p.runs->SetOnFinished([trigger_service](const engine::PipelineRun& run) {
+        trigger_service->OnRunFinished(run.run_id, run.status, run.message);
+    });
     p.notifier.Status("starting: recovering unfinished runs");
     ADXFLOW_TRY(p.engine->Start());
+    // After the engine's recovery, so that windows whose runs it resumed keep waiting for them.
+    ADXFLOW_TRY(p.triggers->Start());
     if (settings_.history_retention_days > 0) {
         storage::HistoryPrunerOptions po;
         po.retention = std::chrono::hours(24) * settings_.history_retention_days;
@@ -152,6 +169,8 @@ Status Daemon::Start() {
     deps.secrets = &*p.secrets;
     deps.definitions = p.definitions.get();
     deps.metrics = &p.metrics;
+    deps.triggers = p.triggers.get();
+    deps.trigger_runs = p.trigger_store.get();
     deps.max_queued_runs = static_cast<size_t>(settings_.max_queued_runs);
     deps.ready = [&p] { return p.ready.load(); };
     const ConnectorRegistry* registry = &p.connectors;
@@ -202,12 +221,16 @@ void Daemon::Stop() {
     p.ready = false;
     // Reverse order: stop taking requests, then drain the engine, then close the store.
     if (p.server) p.server->Stop();
+    if (p.triggers) p.triggers->Stop();  // no new runs while the engine drains
     if (p.engine) p.engine->Stop();
     UninstallProcessMetrics(&p.metrics);
     p.pruner.reset();
     p.server.reset();
     p.api.reset();
+    p.triggers.reset();
     p.engine.reset();
+    p.runs.reset();
+    p.trigger_store.reset();
     p.store.reset();
 }
 

@@ -24,6 +24,13 @@ namespace adxflow::engine {
 class TriggerRepository;
 }
 
+namespace adxflow::triggers {
+class TriggerService;
+}
+namespace adxflow::engine {
+class TriggerRepository;
+}
+
 namespace adxflow::api {
 
 struct FactoryApiDeps {
@@ -36,8 +43,10 @@ struct FactoryApiDeps {
     Metrics* metrics = nullptr;
     triggers::TriggerService* triggers = nullptr;       // start/stop/rerun, runtimeState
     engine::TriggerRepository* trigger_runs = nullptr;  // queryTriggerRuns
-    std::function<bool()> ready;  // /readyz
-    size_t max_queued_runs = 0;   // createRun answers 429 once this many runs are Queued; 0: no limit
+    triggers::TriggerService* triggers = nullptr;       // start/stop/rerun, runtimeState
+    engine::TriggerRepository* trigger_runs = nullptr;  // queryTriggerRuns
+    std::function<bool()> ready;                        // /readyz
+    size_t max_queued_runs = 0;  // createRun answers 429 once this many runs are Queued; 0: no limit
 };
 
 class FactoryApi {
@@ -54,6 +63,9 @@ class FactoryApi {
     };
     Response Dispatch(const Request& request, Route& route);
     Response HandleResource(const Request& request, const Route& route);
+    // Trigger routes (triggers_api.cpp); nullopt when the request is not trigger-specific.
+    std::optional<Response> HandleTriggers(const Request& request, const Route& route);
+    Response QueryTriggerRuns(const Request& request);
     // Trigger routes (triggers_api.cpp); nullopt when the request is not trigger-specific.
     std::optional<Response> HandleTriggers(const Request& request, const Route& route);
     Response QueryTriggerRuns(const Request& request);

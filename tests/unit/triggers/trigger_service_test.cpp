@@ -309,5 +309,56 @@ TEST_F(TriggerServiceTest, ScheduleFiresAtOccurrencesAndDiscardsMissedOnes) {
     EXPECT_EQ(created_.size(), 2u) << "a stopped trigger does not fire";
 }
 
+// The acceptance's DST check through the scheduler itself: a daily 02:30 and an hourly trigger in Pacific
+// time, the simulated clock walked across both 2024 changes; every fire's scheduledTime is the exact instant.
+TEST_F(TriggerServiceTest, ScheduleAcrossBothDstChangesInPacificTime) {
+    auto schedule = [](const std::string& frequency, const std::string& start) {
+        return Json{{"type", "ScheduleTrigger"},
+                    {"typeProperties",
+                     {{"recurrence",
+                       {{"frequency", frequency},
+                        {"interval", 1},
+                        {"startTime", start},
+                        {"timeZone", "Pacific Standard Time"}}}}},
+                    {"pipelines",
+                     Json::array({{{"pipelineReference", {{"referenceName", "PL"}}},
+                                   {"parameters",
+                                    {{"at", "@trigger().scheduledTime"}, {"name", "@trigger().name"}}}}})}};
+    };
+    Define("DAILY", schedule("Day", "2024-01-01T02:30:00"));
+    Define("HOURLY", schedule("Hour", "2024-01-01T00:30:00"));
+    auto fires = [&](TimePoint from, TimePoint to) {
+        created_.clear();
+        clock_.Set(from);
+        auto s = NewService();
+        EXPECT_TRUE(s->StartTrigger("DAILY").ok());
+        EXPECT_TRUE(s->StartTrigger("HOURLY").ok());
+        for (TimePoint next = s->Tick(); next <= to; next = s->Tick()) clock_.Set(next);
+        std::map<std::string, std::vector<std::string>> out;
+        for (const auto& c : created_) out[c.parameters["name"]].push_back(c.parameters["at"]);
+        return out;
+    };
+    auto utc = [](std::initializer_list<const char*> list) {
+        std::vector<std::string> out;
+        for (const char* t : list) out.push_back(FormatTimestamp(*ParseTimestamp(t)));
+        return out;
+    };
+    // Spring: 10 March 02:00 PST -> 03:00 PDT.
+    auto spring = fires(*ParseTimestamp("2024-03-09T09:00:00Z"), *ParseTimestamp("2024-03-11T12:00:00Z"));
+    EXPECT_EQ(spring["DAILY"], utc({"2024-03-09T10:30:00Z", "2024-03-10T10:30:00Z", "2024-03-11T09:30:00Z"}));
+    ASSERT_EQ(spring["HOURLY"].size(), 51u) << "every hour, no gap and no repeat";
+    for (size_t i = 1; i < spring["HOURLY"].size(); ++i)
+        EXPECT_EQ(*ParseTimestamp(spring["HOURLY"][i]) - *ParseTimestamp(spring["HOURLY"][i - 1]),
+                  std::chrono::hours(1));
+    EXPECT_EQ(spring["HOURLY"].front(), FormatTimestamp(*ParseTimestamp("2024-03-09T09:30:00Z")));
+    // Autumn: 3 November 02:00 PDT -> 01:00 PST.
+    auto autumn = fires(*ParseTimestamp("2024-11-02T09:00:00Z"), *ParseTimestamp("2024-11-04T12:00:00Z"));
+    EXPECT_EQ(autumn["DAILY"], utc({"2024-11-02T09:30:00Z", "2024-11-03T10:30:00Z", "2024-11-04T10:30:00Z"}));
+    ASSERT_EQ(autumn["HOURLY"].size(), 51u);
+    for (size_t i = 1; i < autumn["HOURLY"].size(); ++i)
+        EXPECT_EQ(*ParseTimestamp(autumn["HOURLY"][i]) - *ParseTimestamp(autumn["HOURLY"][i - 1]),
+                  std::chrono::hours(1));
+}
+
 }  // namespace
 }  // namespace adxflow::triggers
