@@ -16,7 +16,7 @@ using Table = std::unordered_map<std::string, const FunctionSpec*>;
 Table BuildTable() {
     Table table;
     for (auto family : {AccessFunctions(), StringFunctions(), CollectionFunctions(), LogicFunctions(),
-                        MathFunctions(), ConversionFunctions(), DateTimeFunctions()}) {
+                        MathFunctions(), ConversionFunctions(), DateTimeFunctions(), XmlFunctions()}) {
         for (const FunctionSpec& spec : family) table.emplace(ToLower(spec.name), &spec);
     }
     return table;
@@ -80,6 +80,9 @@ std::string ToText(const Json& v) {
     // ADF inserts nothing for a null (e.g. "@{pipeline()?.TriggeredByPipelineName}" on a manual run).
     if (v.is_null()) return "";
     if (v.is_number()) return NumberText(v);
+    // An XML value (xml(), xpath()) reads as its XML text, as string(xml(...)) does in ADF.
+    if (v.is_object() && v.size() == 2 && v.value("$content-type", "").rfind("application/xml", 0) == 0)
+        if (auto text = DecodeBase64(v.value("$content", ""))) return *text;
     return v.dump();
 }
 

@@ -48,6 +48,7 @@ std::span<const FunctionSpec> LogicFunctions();
 std::span<const FunctionSpec> MathFunctions();
 std::span<const FunctionSpec> ConversionFunctions();
 std::span<const FunctionSpec> DateTimeFunctions();
+std::span<const FunctionSpec> XmlFunctions();  // xml(), xpath()
 
 // ---- helpers for implementations ----------------------------------------------------------------------
 
@@ -68,6 +69,9 @@ Result<double> NumberArg(std::span<const Json> args, size_t i, const CallEnv& en
 Result<TimePoint> TimestampArg(std::span<const Json> args, size_t i, const CallEnv& env);
 // Optional trailing format argument of the date/time functions ("o" when absent).
 Result<std::string> FormatArg(std::span<const Json> args, size_t i, const CallEnv& env);
+
+std::string EncodeBase64(std::string_view bytes);
+std::optional<std::string> DecodeBase64(std::string_view text);
 
 // Deep equality with ADF's loosenesses: 1 == 1.0 and true == 1.
 bool LooseEquals(const Json& a, const Json& b);

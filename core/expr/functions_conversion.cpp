@@ -9,9 +9,11 @@
 #include "core/expr/functions.hpp"
 
 namespace adxflow::expr {
-namespace {
 
+namespace {
 constexpr const char* kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
 
 std::string EncodeBase64(std::string_view bytes) {
     std::string out;
@@ -55,6 +57,8 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
     if (padding > 2 || (text.size() % 4 != 0)) return std::nullopt;
     return out;
 }
+
+namespace {
 
 Json BinaryValue(std::string_view bytes) {
     return Json{{"$content-type", "application/octet-stream"}, {"$content", EncodeBase64(bytes)}};
@@ -238,10 +242,6 @@ Result<Json> UriComponentToBinary(std::span<const Json> args, const CallEnv& env
     return BinaryValue(bytes);
 }
 
-Result<Json> Unsupported(std::span<const Json>, const CallEnv& env) {
-    return FunctionError(env, "is not supported by adxflow (XML values are not implemented)");
-}
-
 constexpr FunctionSpec kFunctions[] = {
     {"int", 1, 1, Int},
     {"float", 1, 1, Float},
@@ -263,8 +263,6 @@ constexpr FunctionSpec kFunctions[] = {
     {"decodeUriComponent", 1, 1, UriComponentToString},
     {"uriComponentToString", 1, 1, UriComponentToString},
     {"uriComponentToBinary", 1, 1, UriComponentToBinary},
-    {"xml", 1, 1, Unsupported},
-    {"xpath", 2, 2, Unsupported},
 };
 
 }  // namespace

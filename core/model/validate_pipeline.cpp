@@ -61,6 +61,7 @@ class PipelineChecker {
     Status CheckCopy(const Json& activity, const std::string& path);
     Status CheckLookup(const Json& activity, const std::string& path);
     Status CheckWait(const Json& activity, const std::string& path);
+    Status CheckExecutePipeline(const Json& activity, const std::string& path);
     Status CheckSetVariable(const Json& activity, const std::string& path);
     Status CheckForEach(const Json& activity, const std::string& path);
     Status CheckSourceOrSink(const Json& type_properties, std::string_view member, const std::string& path,
@@ -183,6 +184,7 @@ Status PipelineChecker::CheckActivity(const Json& activity, const std::string& p
     if (IEquals(type, "Copy")) ADXFLOW_TRY(CheckCopy(activity, path));
     if (IEquals(type, "Lookup")) ADXFLOW_TRY(CheckLookup(activity, path));
     if (IEquals(type, "Wait")) ADXFLOW_TRY(CheckWait(activity, path));
+    if (IEquals(type, "ExecutePipeline")) ADXFLOW_TRY(CheckExecutePipeline(activity, path));
     if (IEquals(type, "SetVariable") || IEquals(type, "AppendVariable"))
         ADXFLOW_TRY(CheckSetVariable(activity, path));
     if (IEquals(type, "ForEach")) ADXFLOW_TRY(CheckForEach(activity, path));
@@ -360,6 +362,20 @@ Status PipelineChecker::CheckWait(const Json& activity, const std::string& path)
     std::string wait_path = JoinPath(tp_path, "waitTimeInSeconds");
     if (!wait) return InvalidAt(wait_path, "is required");
     ADXFLOW_TRY(c_.IntOrExpression(*wait, wait_path, 0, std::numeric_limits<int>::max()));
+    return Ok();
+}
+
+// ExecutePipeline: the referenced pipeline is checked like any other reference (it must exist); the
+// parameters are bound against its declarations when the activity runs.
+Status PipelineChecker::CheckExecutePipeline(const Json& activity, const std::string& path) {
+    ADXFLOW_ASSIGN_OR_RETURN(const Json* tp, c_.ObjectMember(activity, "typeProperties", path, true));
+    std::string tp_path = JoinPath(path, "typeProperties");
+    ADXFLOW_ASSIGN_OR_RETURN(const Json* ref, c_.ObjectMember(*tp, "pipeline", tp_path, true));
+    ADXFLOW_TRY(c_.StringMember(*ref, "referenceName", JoinPath(tp_path, "pipeline")));
+    if (const Json* params = FindMember(*tp, "parameters"); params && !params->is_null() && !params->is_object())
+        return InvalidAt(JoinPath(tp_path, "parameters"), "must be an object of parameter values");
+    if (const Json* wait = FindMember(*tp, "waitOnCompletion"); wait && !wait->is_null())
+        ADXFLOW_TRY(c_.BoolOrExpression(*wait, JoinPath(tp_path, "waitOnCompletion")));
     return Ok();
 }
 

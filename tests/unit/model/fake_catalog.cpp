@@ -25,7 +25,7 @@ model::TypeCatalog FakeCatalog() {
     c.trigger = OneOf({"ScheduleTrigger", "TumblingWindowTrigger"});
     c.credential = OneOf({"ManagedIdentity", "ServicePrincipal"});
     c.activity_types = {"Copy", "Lookup",  "Wait",        "SetVariable", "AppendVariable", "Filter",
-                        "Fail", "ForEach", "IfCondition", "Switch",      "Until"};
+                        "Fail", "ForEach", "IfCondition", "Switch",      "Until", "ExecutePipeline"};
     return c;
 }
 
