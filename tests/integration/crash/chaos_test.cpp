@@ -1,8 +1,9 @@
 // Chaos mode (issue 8, item 4): while pipelines run, a thread keeps arming the Kusto emulator's fault
-// injection at random (seeded) moments: 503 and 429 with Retry-After on management commands and queries,
-// connections cut in the middle of a query result, queued ingestions that fail after they were enqueued
-// (transient). The activities have retries; every run must still end as its pipeline must, with every row
-// exactly once in the ADX tables and the files: transient faults cost time, never rows.
+// injection at random (seeded) moments, up to three faults pending at any time: 503 and 429 with Retry-After
+// on management commands and queries, connections cut in the middle of a query result, queued ingestions that
+// fail after they were enqueued (transient). The activities have retries; every run must still end as its
+// pipeline must, with every row exactly once in the ADX tables and the files: transient faults cost time,
+// never rows.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -43,16 +44,23 @@ TEST(Chaos, TransientFaultsCostTimeNeverRows) {
     auto seeded = d.WaitForRun(seed.run_id, 120s);
     ASSERT_TRUE(seeded.ok() && seeded->value("status", "") == "Succeeded") << d.LogTail();
 
+    // Three waves of runs, each submitted once the previous one is terminal, so that the faults keep
+    // landing on every kind of request (token, ingestion resources, upload confirmation, queries) for a
+    // while.
+    constexpr int kWaves = 4;
+    constexpr int kPerWave = 3;  // CSV -> ADX loads and ADX -> file exports per wave
     std::vector<std::string> targets;
-    for (int i = 0; i < 3; ++i) {
-        targets.push_back("Chaos" + std::to_string(i));
-        env.Kusto(".create table " + targets.back() + " (id:long, name:string, amount:real)");
-    }
+    for (int w = 0; w < kWaves; ++w)
+        for (int i = 0; i < kPerWave; ++i) {
+            targets.push_back("Chaos" + std::to_string(w) + std::to_string(i));
+            env.Kusto(".create table " + targets.back() + " (id:long, name:string, amount:real)");
+        }
 
     // The chaos thread. The seed is printed so that a failing schedule can be replayed.
     const unsigned seed_value = std::random_device{}();
     std::cout << "chaos seed " << seed_value << "\n";
     std::atomic<bool> stop{false};
+    std::atomic<int> current_wave{0};
     std::map<std::string, int> injected;
     std::thread chaos([&] {
         std::mt19937 rng(seed_value);
@@ -65,11 +73,21 @@ TEST(Chaos, TransientFaultsCostTimeNeverRows) {
             {"ingestion failed (transient)", {{"action", "failIngestion"}, {"permanent", false}}},
         };
         while (!stop.load()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 200));
+            std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 60));
+            // At most three faults armed at a time: a fault waits for the next matching request, so arming
+            // faster than requests come would build a backlog that fails every request (no retry policy
+            // survives that, nor should it). This way a fault hits some requests, at a rate.
+            auto armed = env.emulator().Get("/_emulator/faults");
+            if (!armed.ok() ||
+                Json::parse(armed->body, nullptr, false).value("faults", Json::array()).size() >= 3)
+                continue;
             const auto& [kind, body] = faults[rng() % faults.size()];
             Json fault = body;
             fault["count"] = 1;
-            if (kind.rfind("ingestion", 0) == 0) fault["table"] = targets[rng() % targets.size()];
+            // An ingestion fault for a table of the wave in flight (one for a later wave would wait idle).
+            if (kind.rfind("ingestion", 0) == 0)
+                fault["table"] =
+                    targets[static_cast<size_t>(current_wave.load() * kPerWave) + rng() % kPerWave];
             auto r = env.emulator().Post("/_emulator/faults", fault.dump());
             if (r.ok() && r->status < 300) ++injected[kind];
         }
@@ -77,29 +95,42 @@ TEST(Chaos, TransientFaultsCostTimeNeverRows) {
 
     const auto started = std::chrono::steady_clock::now();
     std::vector<Submission> submitted;
-    for (size_t i = 0; i < targets.size(); ++i)
-        submitted.push_back(env.Submit(d, "CsvToAdx", "load" + std::to_string(i), "out/chaos", targets[i]));
-    for (int i = 0; i < 2; ++i)
-        submitted.push_back(
-            env.Submit(d, "AdxToFile", "export" + std::to_string(i), "out/chaos", "ChaosSource"));
-    submitted.push_back(env.Submit(d, "CopyFiles", "files", "out/chaos", ""));
-    submitted.push_back(env.Submit(d, "Pause", "pause", "out/chaos", ""));
-    for (const auto& s : submitted) ASSERT_FALSE(s.run_id.empty()) << s.tag;
-
-    // Faults keep coming until every run is terminal; then they stop, so the checks' own queries pass.
     Json runs;
-    const auto deadline = started + 180s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        runs = AllRuns(d);
-        if (AllTerminal(runs)) break;
-        std::this_thread::sleep_for(100ms);
+    bool terminal = false;
+    for (int w = 0; w < kWaves; ++w) {
+        current_wave = w;
+        const std::string wave = "w" + std::to_string(w) + "-";
+        std::vector<Submission> batch;
+        for (int i = 0; i < kPerWave; ++i) {
+            batch.push_back(env.Submit(d, "CsvToAdx", wave + "load" + std::to_string(i), "out/chaos",
+                                       targets[static_cast<size_t>(w * kPerWave + i)]));
+            batch.push_back(
+                env.Submit(d, "AdxToFile", wave + "export" + std::to_string(i), "out/chaos", "ChaosSource"));
+        }
+        batch.push_back(env.Submit(d, "CopyFiles", wave + "files", "out/chaos", ""));
+        batch.push_back(env.Submit(d, "Pause", wave + "pause", "out/chaos", ""));
+        for (const auto& s : batch) EXPECT_FALSE(s.run_id.empty()) << s.tag;
+        submitted.insert(submitted.end(), batch.begin(), batch.end());
+        // Faults keep coming until every run is terminal.
+        terminal = false;
+        const auto deadline = std::chrono::steady_clock::now() + 120s;
+        while (!terminal && std::chrono::steady_clock::now() < deadline) {
+            runs = AllRuns(d);
+            terminal = AllTerminal(runs);
+            if (!terminal) std::this_thread::sleep_for(100ms);
+        }
+        if (!terminal) break;
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     stop = true;
     chaos.join();
+    // What was armed and never taken (no request came for it before the end).
+    auto left = env.emulator().Get("/_emulator/faults");
+    const size_t untaken =
+        left.ok() ? Json::parse(left->body, nullptr, false).value("faults", Json::array()).size() : 0;
     ASSERT_TRUE(
         env.emulator().client().Send({"DELETE", env.emulator().url() + "/_emulator/faults", {}, {}}).ok());
-    ASSERT_TRUE(AllTerminal(runs)) << runs.dump(1) << d.LogTail();
+    ASSERT_TRUE(terminal) << runs.dump(1) << d.LogTail();
 
     env.CheckInvariants(d, submitted, "out/chaos", 30s);
 
@@ -112,9 +143,10 @@ TEST(Chaos, TransientFaultsCostTimeNeverRows) {
         std::cout << "  injected " << n << " x " << kind << "\n";
         total += n;
     }
-    std::cout << "chaos: " << submitted.size() << " runs terminal in " << seconds << " s under " << total
-              << " injected faults; " << attempts << " activity runs for " << submitted.size()
-              << " activities (attempts beyond one are retries)\n";
+    std::cout << "chaos: " << submitted.size() << " runs terminal in " << seconds << " s; " << total
+              << " faults armed, " << (total - static_cast<int>(untaken)) << " taken by a request; "
+              << attempts << " activity runs for " << submitted.size()
+              << " activities (the ones beyond one per activity are retries)\n";
     EXPECT_GT(total, 0);
     EXPECT_EQ(d.Stop(15s), 0);
 }
