@@ -1,0 +1,346 @@
+// PostgreSQL through the real adxflowd, as a user would run it: PostgreSqlV2 -> ADX (the Kusto emulator over
+// TLS, queued ingestion staged in Azurite), ADX -> PostgreSQL through AzurePostgreSql with each writeMethod,
+// Lookup on PostgreSQL, and a failing batch that leaves the table as it was. Every row and the typed values
+// are checked on the far side: datetime precision, decimals, dynamic -> jsonb, nulls, unicode, embedded
+// delimiters and newlines.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "connectors/common/kusto/response.hpp"
+#include "tests/support/azurite.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/emulator_process.hpp"
+#include "tests/support/postgres_process.hpp"
+#include "tests/support/test_support.hpp"
+
+namespace adxflow::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kTenant = "contoso";
+constexpr const char* kAppId = "pg-loader";
+constexpr const char* kAppSecret = "Pg-Copy-Secret-4c1d";
+
+// A Kusto answer's primary table as text.
+class Table final : public kusto::ResponseHandler {
+  public:
+    Status OnTableStart(const kusto::TableInfo& t) override {
+        if (!primary && (v1 ? t.id == 0 : t.is_primary())) primary = t.id;
+        return Ok();
+    }
+    Status OnRows(const kusto::TableInfo& t, const RowBatch& b) override {
+        if (!primary || t.id != *primary) return Ok();
+        for (size_t r = 0; r < b.rows(); ++r) {
+            std::vector<std::string> row;
+            for (size_t c = 0; c < b.width(); ++c) row.push_back(ValueToText(b.Row(r)[c]));
+            rows.push_back(row);
+        }
+        return Ok();
+    }
+    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
+        return Ok();
+    }
+    bool v1 = false;
+    std::optional<int> primary;
+    std::vector<std::vector<std::string>> rows;
+};
+
+Json Ref(const std::string& name, Json parameters = Json::object()) {
+    return {{"referenceName", name}, {"type", "DatasetReference"}, {"parameters", std::move(parameters)}};
+}
+
+class PostgresCopyTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        work_ = new TempDir();
+        auto pg = PostgresProcess::Start();
+        ASSERT_TRUE(pg.ok()) << pg.error().Describe();
+        pg_ = pg->release();
+        auto azurite = AzuriteProcess::Start();
+        ASSERT_TRUE(azurite.ok()) << azurite.error().message;
+        azurite_ = azurite->release();
+        const fs::path config = work_->path() / "emulator.json";
+        WriteFile(config, Json{{"identities", Json::array({{{"type", "servicePrincipal"},
+                                                            {"tenant", kTenant},
+                                                            {"clientId", kAppId},
+                                                            {"clientSecret", kAppSecret},
+                                                            {"roles", {{"*", "admin"}}}}})}}
+                              .dump());
+        auto emulator =
+            EmulatorProcess::Start(work_->path(),
+                                   {"--database", "Sales", "--config", config.string(), "--storage",
+                                    azurite_->connection_string(), "--ingest-poll-ms", "50"},
+                                   /*tls=*/true);
+        ASSERT_TRUE(emulator.ok()) << emulator.error().message;
+        emulator_ = emulator->release();
+        DaemonOptions options;
+        options.data_dir = work_->path() / "daemon";
+        options.extra_flags = {"--azure-authority-host", emulator_->url(),
+                               "--azure-ca-file",        emulator_->certificate()->cert_file.string(),
+                               "--copy-chunk-rows",      "1000"};
+        auto daemon = DaemonProcess::Start(options);
+        ASSERT_TRUE(daemon.ok()) << daemon.error().message;
+        daemon_ = daemon->release();
+        PutFactory();
+    }
+    static void TearDownTestSuite() {
+        delete daemon_;
+        delete emulator_;
+        delete azurite_;
+        delete pg_;
+        delete work_;
+        daemon_ = nullptr;
+    }
+    void SetUp() override { ASSERT_NE(daemon_, nullptr); }
+
+    static void Put(const std::string& path, const Json& body) {
+        auto r = daemon_->Arm("PUT", path, body);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        ASSERT_EQ(r->status, 200) << path << ": " << r->text;
+    }
+
+    static void PutFactory() {
+        Put("linkedservices/Adx",
+            {{"properties",
+              {{"type", "AzureDataExplorer"},
+               {"typeProperties",
+                {{"endpoint", emulator_->url()},
+                 {"database", "Sales"},
+                 {"tenant", kTenant},
+                 {"servicePrincipalId", kAppId},
+                 {"servicePrincipalKey", {{"type", "SecureString"}, {"value", kAppSecret}}}}}}}});
+        Put("datasets/AdxTable",
+            {{"properties",
+              {{"type", "AzureDataExplorerTable"},
+               {"linkedServiceName", {{"referenceName", "Adx"}, {"type", "LinkedServiceReference"}}},
+               {"parameters", {{"table", {{"type", "String"}}}}},
+               {"typeProperties", {{"table", {{"value", "@dataset().table"}, {"type", "Expression"}}}}}}}});
+        // Reading: PostgreSqlV2 with its fields; writing: AzurePostgreSql with a connection string.
+        Put("linkedservices/Pg", {{"properties",
+                                   {{"type", "PostgreSqlV2"},
+                                    {"typeProperties",
+                                     {{"server", pg_->host()},
+                                      {"port", pg_->port()},
+                                      {"database", "postgres"},
+                                      {"username", pg_->user()},
+                                      {"password", {{"type", "SecureString"}, {"value", pg_->password()}}},
+                                      {"sslMode", 0},
+                                      {"authenticationType", "Basic"}}}}}});
+        Put("datasets/PgTable",
+            {{"properties",
+              {{"type", "PostgreSqlV2Table"},
+               {"linkedServiceName", {{"referenceName", "Pg"}, {"type", "LinkedServiceReference"}}},
+               {"parameters", {{"table", {{"type", "String"}}}}},
+               {"typeProperties",
+                {{"schema", "public"},
+                 {"table", {{"value", "@dataset().table"}, {"type", "Expression"}}}}}}}});
+        Put("linkedservices/AzPg",
+            {{"properties",
+              {{"type", "AzurePostgreSql"},
+               {"typeProperties",
+                {{"connectionString", "host=127.0.0.1;port=" + std::to_string(pg_->port()) +
+                                          ";database=postgres;uid=adxflow;sslmode=disable"},
+                 {"password", {{"type", "SecureString"}, {"value", pg_->password()}}}}}}}});
+        Put("datasets/AzPgTable",
+            {{"properties",
+              {{"type", "AzurePostgreSqlTable"},
+               {"linkedServiceName", {{"referenceName", "AzPg"}, {"type", "LinkedServiceReference"}}},
+               {"parameters", {{"table", {{"type", "String"}}}}},
+               {"typeProperties",
+                {{"tableName", {{"value", "@dataset().table"}, {"type", "Expression"}}}}}}}});
+    }
+
+    static std::pair<Json, Json> Run(const std::string& pipeline, Json activities) {
+        Put("pipelines/" + pipeline, {{"properties", {{"activities", std::move(activities)}}}});
+        auto created = daemon_->Arm("POST", "pipelines/" + pipeline + "/createRun", Json::object());
+        EXPECT_TRUE(created.ok() && created->status == 200);
+        const std::string id = created.ok() ? created->body.value("runId", "") : "";
+        auto run = daemon_->WaitForRun(id, 180s);
+        auto acts = daemon_->ActivityRuns(id);
+        return {run.ok() ? *run : Json(), acts.ok() ? *acts : Json()};
+    }
+
+    static std::string Token() { return emulator_->ClientToken(kTenant, kAppId, kAppSecret); }
+    static Table Kusto(const std::string& csl) {
+        const bool command = !csl.empty() && csl[0] == '.';
+        Table t;
+        t.v1 = command;
+        auto r = emulator_->Kusto("Sales", csl, Token());
+        EXPECT_TRUE(r.ok() && r->status == 200) << csl << ": " << (r.ok() ? r->body : r.error().message);
+        if (!r.ok() || r->status != 200) return t;
+        Status s = command ? kusto::ParseV1(r->body, t) : kusto::ParseV2(r->body, t);
+        EXPECT_TRUE(s.ok()) << csl;
+        return t;
+    }
+    static std::string Sql(const std::string& sql) {
+        auto r = pg_->Psql(sql);
+        EXPECT_TRUE(r.ok()) << r.error().Describe();
+        return r.ok() ? *r : std::string();
+    }
+
+    static TempDir* work_;
+    static PostgresProcess* pg_;
+    static AzuriteProcess* azurite_;
+    static EmulatorProcess* emulator_;
+    static DaemonProcess* daemon_;
+};
+
+TempDir* PostgresCopyTest::work_ = nullptr;
+PostgresProcess* PostgresCopyTest::pg_ = nullptr;
+AzuriteProcess* PostgresCopyTest::azurite_ = nullptr;
+EmulatorProcess* PostgresCopyTest::emulator_ = nullptr;
+DaemonProcess* PostgresCopyTest::daemon_ = nullptr;
+
+TEST_F(PostgresCopyTest, PostgresToAdxEveryRowAndTypedValues) {
+    Sql(R"(CREATE TABLE orders (id bigint, name text, amount numeric(20,6), at timestamptz, doc jsonb, flag boolean,
+             ratio double precision, uid uuid, small int4, note text);
+           INSERT INTO orders SELECT g, 'name ' || g, g * 1.5 + 0.000001, timestamptz '2024-05-06 07:08:09.123456+00'
+               + g * interval '1 second', jsonb_build_object('g', g, 'tags', jsonb_build_array('a', g)), g % 2 = 0,
+               g / 8.0, md5(g::text)::uuid, g % 1000, NULL
+             FROM generate_series(1, 2500) g;
+           UPDATE orders SET name = E'tab\there, "quoted"; back\\slash\nsecond line \u00e9\u6f22\u5b57', note = ''
+             WHERE id = 7;)");
+    Kusto(
+        ".create table Orders (id:long, name:string, amount:decimal, at:datetime, doc:dynamic, flag:bool, "
+        "ratio:real, uid:guid, small:int, note:string)");
+    Json copy = {
+        {"name", "PgToAdx"},
+        {"type", "Copy"},
+        {"inputs", Json::array({Ref("PgTable", {{"table", "orders"}})})},
+        {"outputs", Json::array({Ref("AdxTable", {{"table", "Orders"}})})},
+        {"typeProperties",
+         {{"source", {{"type", "PostgreSqlV2Source"}}}, {"sink", {{"type", "AzureDataExplorerSink"}}}}}};
+    auto [run, acts] = Run("PgToAdx", Json::array({copy}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    EXPECT_EQ(acts[0]["output"].value("rowsRead", 0), 2500);
+    EXPECT_EQ(acts[0]["output"].value("rowsCopied", 0), 2500);
+
+    Table count = Kusto("Orders | summarize count(), dcount(id), sum(small), countif(flag)");
+    ASSERT_EQ(count.rows.size(), 1u);
+    EXPECT_EQ(count.rows[0], (std::vector<std::string>{"2500", "2500", "1124250", "1250"}));
+    Table row = Kusto(
+        "Orders | where id == 7 | project id, name, tostring(amount), at == "
+        "datetime(2024-05-06T07:08:16.123456Z), tolong(doc.g), "
+        "tostring(doc.tags[1]), "
+        "flag, ratio, tostring(uid), small, isnull(note), note");
+    ASSERT_EQ(row.rows.size(), 1u);
+    EXPECT_EQ(row.rows[0], (std::vector<std::string>{
+                               "7", "tab\there, \"quoted\"; back\\slash\nsecond line \u00e9\u6f22\u5b57",
+                               "10.500001", "True", "7", "7", "False", "0.875",
+                               Sql("SELECT md5('7')::uuid").substr(0, 36), "7", "False", ""}));
+    Table nulls = Kusto("Orders | where id == 8 | project isnull(note), isempty(note)");
+    ASSERT_EQ(nulls.rows.size(), 1u);
+    EXPECT_EQ(nulls.rows[0][1], "True");  // Kusto strings have no null: a SQL NULL becomes empty
+}
+
+// ADX -> PostgreSQL by each writeMethod, from a query whose values exercise the conversions.
+TEST_F(PostgresCopyTest, AdxToPostgresEveryWriteMethod) {
+    // Row 1201 carries the awkward text and a null of every type.
+    const std::string query =
+        "range i from 1 to 1201 step 1 | extend last = i == 1201 | project id = i, "
+        "name = iff(last, 'tab\\there, \"q\"; back\\\\slash\\nline2 \u00e9\u6f22', strcat('n', i)), "
+        "amount = iff(last, decimal(null), todecimal(i) / 8), "
+        "at = iff(last, datetime(null), datetime(2024-03-04 05:06:07.1234567) + 1s * i), "
+        "doc = iff(last, dynamic(null), dynamic({\"k\": [1, \"two\", null], \"é\": true})), "
+        "ok = iff(last, bool(null), i % 3 == 0), ratio = iff(last, real(null), i * 0.25), "
+        "uid = iff(last, guid(null), guid(a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11))";
+    for (const char* method : {"CopyCommand", "BulkInsert", "Upsert"}) {
+        SCOPED_TRACE(method);
+        Sql(R"(DROP TABLE IF EXISTS target; CREATE TABLE target (id bigint PRIMARY KEY, name text, amount numeric,
+               at timestamptz, doc jsonb, ok boolean, ratio double precision, uid uuid);
+               INSERT INTO target (id, name) VALUES (1, 'stale'), (5000, 'kept');)");
+        Json sink = {{"type", "AzurePostgreSqlSink"}, {"writeMethod", method}, {"writeBatchSize", 500}};
+        if (std::string(method) == "Upsert")
+            sink["upsertSettings"] = {{"keys", {"id"}}};
+        else
+            sink["preCopyScript"] = "DELETE FROM target WHERE id < 5000";
+        Json copy = {{"name", "AdxToPg"},
+                     {"type", "Copy"},
+                     {"inputs", Json::array({Ref("AdxTable", {{"table", "unused"}})})},
+                     {"outputs", Json::array({Ref("AzPgTable", {{"table", "public.target"}})})},
+                     {"typeProperties",
+                      {{"source", {{"type", "AzureDataExplorerSource"}, {"query", query}}}, {"sink", sink}}}};
+        auto [run, acts] = Run(std::string("AdxToPg") + method, Json::array({copy}));
+        ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+        EXPECT_EQ(acts[0]["output"].value("rowsCopied", 0), 1201);
+        EXPECT_EQ(Sql("SELECT count(*), count(DISTINCT id), max(id) FILTER (WHERE id < 5000) FROM target"),
+                  "1202|1202|1201\n");
+        EXPECT_EQ(Sql("SELECT name, amount, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), "
+                      "jsonb_typeof(doc), doc->'k'->>1, doc->'k'->2, doc->>'é', ok, ratio, uid FROM target "
+                      "WHERE id = 3"),
+                  "n3|0.375|2024-03-04 05:06:10.123457|object|two|null|true|t|0.75|"
+                  "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\n");
+        EXPECT_EQ(
+            Sql("SELECT name = E'tab\\there, \"q\"; back\\\\slash\\nline2 \u00e9\u6f22', amount IS NULL, "
+                "at IS NULL, doc IS NULL, ok IS NULL, ratio IS NULL, uid IS NULL FROM target WHERE id = "
+                "1201"),
+            "t|t|t|t|t|t|t\n");
+    }
+}
+
+TEST_F(PostgresCopyTest, AFailingBatchLeavesTheTableAsItWas) {
+    Sql("DROP TABLE IF EXISTS strict_t; CREATE TABLE strict_t (id bigint PRIMARY KEY, n integer NOT NULL);"
+        "INSERT INTO strict_t VALUES (100, 1), (200, 2);");
+    // The third row's n is not an integer: the batch it belongs to is rolled back, earlier rows included.
+    const std::string query = "datatable(id:long, n:string) [1, '10', 2, '20', 3, 'thirty', 4, '40']";
+    for (const char* method : {"CopyCommand", "BulkInsert", "Upsert"}) {
+        SCOPED_TRACE(method);
+        Json sink = {{"type", "AzurePostgreSqlSink"}, {"writeMethod", method}};
+        if (std::string(method) == "Upsert") sink["upsertSettings"] = {{"keys", {"id"}}};
+        Json copy = {{"name", "Strict"},
+                     {"type", "Copy"},
+                     {"inputs", Json::array({Ref("AdxTable", {{"table", "unused"}})})},
+                     {"outputs", Json::array({Ref("AzPgTable", {{"table", "strict_t"}})})},
+                     {"typeProperties",
+                      {{"source", {{"type", "AzureDataExplorerSource"}, {"query", query}}}, {"sink", sink}}}};
+        auto [run, acts] = Run(std::string("Strict") + method, Json::array({copy}));
+        EXPECT_EQ(run.value("status", ""), "Failed") << acts.dump(2);
+        const std::string message = acts[0]["error"].value("message", "");
+        EXPECT_NE(message.find("thirty"), std::string::npos) << acts.dump(2);
+        EXPECT_EQ(Sql("SELECT string_agg(id || ':' || n, ',' ORDER BY id) FROM strict_t"), "100:1,200:2\n");
+    }
+}
+
+TEST_F(PostgresCopyTest, LookupOnPostgres) {
+    Sql(R"(DROP TABLE IF EXISTS config; CREATE TABLE config (k text, v int, on_ boolean, at timestamp, doc jsonb);
+           INSERT INTO config VALUES ('alpha', 1, true, '2024-01-02 03:04:05.5', '{"x": [1, 2]}'),
+                                     ('beta', 2, false, NULL, NULL), ('γ', 3, NULL, NULL, '"s"');)");
+    Json first = {
+        {"name", "First"},
+        {"type", "Lookup"},
+        {"typeProperties",
+         {{"source", {{"type", "PostgreSqlV2Source"}, {"query", "SELECT * FROM config ORDER BY v"}}},
+          {"dataset", Ref("PgTable", {{"table", "config"}})}}}};
+    Json all = {{"name", "All"},
+                {"type", "Lookup"},
+                {"typeProperties",
+                 {{"source", {{"type", "PostgreSqlV2Source"}}},
+                  {"dataset", Ref("PgTable", {{"table", "config"}})},
+                  {"firstRowOnly", false}}}};
+    Json none = {
+        {"name", "None"},
+        {"type", "Lookup"},
+        {"typeProperties",
+         {{"source", {{"type", "PostgreSqlV2Source"}, {"query", "SELECT * FROM config WHERE false"}}},
+          {"dataset", Ref("PgTable", {{"table", "config"}})}}}};
+    auto [run, acts] = Run("PgLookup", Json::array({first, all, none}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    std::map<std::string, Json> by_name;
+    for (const auto& a : acts) by_name[a.value("activityName", "")] = a["output"];
+    EXPECT_EQ(
+        by_name["First"]["firstRow"],
+        Json::parse(R"({"k":"alpha","v":1,"on_":true,"at":"2024-01-02T03:04:05.5Z","doc":{"x":[1,2]}})"));
+    EXPECT_EQ(by_name["All"]["count"], 3);
+    ASSERT_EQ(by_name["All"]["value"].size(), 3u);
+    EXPECT_EQ(by_name["All"]["value"][1],
+              Json::parse(R"({"k":"beta","v":2,"on_":false,"at":null,"doc":null})"));
+    EXPECT_EQ(by_name["All"]["value"][2]["k"], "γ");
+    EXPECT_EQ(by_name["All"]["value"][2]["doc"], "s");
+    EXPECT_FALSE(by_name["None"].contains("firstRow")) << by_name["None"].dump();
+}
+
+}  // namespace
+}  // namespace adxflow::testing
