@@ -33,7 +33,8 @@ Result<Json> ParseJson(std::string_view text, std::string_view what) {
 
 bool IEquals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -81,6 +82,8 @@ std::optional<long long> AsInt(const Json& v) {
     if (v.is_number_integer()) return v.get<long long>();
     if (v.is_number_float()) {
         double d = v.get<double>();
+        // Outside long long's range (or NaN) the cast is undefined: not an integer (found by fuzz_expr).
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return std::nullopt;
         if (d == static_cast<double>(static_cast<long long>(d))) return static_cast<long long>(d);
         return std::nullopt;
     }

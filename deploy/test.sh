@@ -24,3 +24,12 @@ echo "test.sh: build took $(( $(date +%s) - start )) s"
 
 cd "$build"
 ctest --output-on-failure -j "$jobs" "$@"
+
+# The libFuzzer targets (clang, their own build dir), each for a bounded time: tests/fuzz/README.md.
+# Only on a full run (no ctest arguments); ADXFLOW_FUZZ_SECS=0 skips them.
+fuzz_secs="${ADXFLOW_FUZZ_SECS:-30}"
+if [ "$#" -eq 0 ] && [ "$fuzz_secs" != 0 ]; then
+  "$repo/tests/fuzz/run_fuzzers.sh" "$fuzz_secs"
+else
+  echo "test.sh: fuzzers not run (ctest arguments given or ADXFLOW_FUZZ_SECS=0)"
+fi

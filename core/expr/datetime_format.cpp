@@ -250,11 +250,30 @@ TimePoint FromCivil(int year, int month, int day, int hour, int minute, int seco
     sys_days date{std::chrono::year(year) / std::chrono::month(month) / std::chrono::day(day)};
     Ticks ticks = duration_cast<Ticks>(date.time_since_epoch()) + hours(hour) + minutes(minute) +
                   seconds(second) + Ticks(ticks_of_second);
+    // TimePoint counts nanoseconds in 64 bits (years 1678..2261): beyond, saturate as ParseTimestamp does
+    // instead of overflowing (found by fuzz_expr: convertFromUtc of a 9999 date computes that year's DST
+    // dates).
+    constexpr Ticks kLimit = duration_cast<Ticks>(TimePoint::duration::max());
+    if (ticks >= kLimit) return TimePoint::max();
+    if (ticks <= -kLimit) return TimePoint::min();
     return TimePoint(duration_cast<TimePoint::duration>(ticks));
+}
+
+TimePoint AddTicks(TimePoint t, long long ticks) {
+    long long nanos = 0, sum = 0;
+    if (__builtin_mul_overflow(ticks, 100LL, &nanos) ||
+        __builtin_add_overflow(static_cast<long long>(t.time_since_epoch().count()), nanos, &sum))
+        return ticks > 0 ? TimePoint::max() : TimePoint::min();
+    return TimePoint(TimePoint::duration(sum));
 }
 
 TimePoint AddMonths(TimePoint t, long long months) {
     using namespace std::chrono;
+    // Past 1,000 years either way the result is out of TimePoint's range anyway; the bound keeps the year
+    // arithmetic below within std::chrono::year.
+    constexpr long long kMonthsBound = 12 * 1000;
+    if (months > kMonthsBound) return TimePoint::max();
+    if (months < -kMonthsBound) return TimePoint::min();
     CivilTime c = ToCivil(t);
     long long index = static_cast<long long>(c.year) * 12 + (c.month - 1) + months;
     int year = static_cast<int>(index / 12 - (index % 12 < 0 ? 1 : 0));

@@ -34,6 +34,9 @@ TimePoint FromCivil(int year, int month, int day, int hour, int minute, int seco
                     long long ticks_of_second);
 // .NET DateTime.AddMonths: keeps the time of day, clamps the day to the target month's length.
 TimePoint AddMonths(TimePoint t, long long months);
+// t + `ticks` (100 ns units). TimePoint holds years 1678..2261 only: a sum outside saturates to
+// TimePoint::max()/min(), as ParseTimestamp does, instead of overflowing (fuzz_expr found the overflows).
+TimePoint AddTicks(TimePoint t, long long ticks);
 // 100-ns ticks since 0001-01-01T00:00:00Z, as .NET DateTime.Ticks.
 long long DotNetTicks(TimePoint t);
 

@@ -1,6 +1,7 @@
 // Date/time functions. Timestamps are strings in and strings out (default format "o",
 // 2024-03-15T12:00:00.0000000Z); arithmetic is done on UTC instants with 100-ns precision.
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/expr/datetime_format.hpp"
@@ -25,8 +26,10 @@ TimePoint Now(const CallEnv& env) {
 }
 
 TimePoint Shift(TimePoint t, double amount, long long ticks_per_unit) {
-    auto ticks = static_cast<long long>(std::llround(amount * static_cast<double>(ticks_per_unit)));
-    return t + std::chrono::duration_cast<TimePoint::duration>(Ticks(ticks));
+    const double ticks = amount * static_cast<double>(ticks_per_unit);
+    // Beyond ±2^62 ticks (14,600 years) the result is out of range whatever t is; llround would overflow.
+    if (!(std::fabs(ticks) < 4.6e18)) return ticks > 0 ? TimePoint::max() : TimePoint::min();
+    return AddTicks(t, std::llround(ticks));
 }
 
 constexpr long long kSecond = 10000000;
@@ -57,7 +60,9 @@ Result<TimePoint> AddInterval(TimePoint t, std::span<const Json> args, size_t am
     ADXFLOW_ASSIGN_OR_RETURN(std::string unit, StringArg(args, amount_index + 1, env));
     std::string u = ToLower(unit);
     if (u.size() > 1 && u.back() == 's') u.pop_back();
-    amount *= sign;
+    // Any amount past a trillion units is out of TimePoint's range anyway; the clamp keeps the sign flip and
+    // the year-to-month product below from overflowing.
+    amount = std::clamp(amount, -1000000000000LL, 1000000000000LL) * sign;
     if (u == "second") return Shift(t, static_cast<double>(amount), kSecond);
     if (u == "minute") return Shift(t, static_cast<double>(amount), kMinute);
     if (u == "hour") return Shift(t, static_cast<double>(amount), kHour);

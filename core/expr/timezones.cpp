@@ -50,24 +50,27 @@ int SundayOfMonth(int year, int month, int n) {
         int first_weekday = ToCivil(FromCivil(year, month, 1, 0, 0, 0, 0)).day_of_week;
         return 1 + (7 - first_weekday) % 7 + 7 * (n - 1);
     }
-    TimePoint last = AddMonths(FromCivil(year, month, 1, 0, 0, 0, 0), 1) - std::chrono::hours(24);
+    TimePoint last = AddTicks(AddMonths(FromCivil(year, month, 1, 0, 0, 0, 0), 1), -24 * 36000000000LL);
     CivilTime c = ToCivil(last);
     return c.day - c.day_of_week;
 }
 
 bool InDaylightTime(const TimeZone& zone, TimePoint utc) {
-    using std::chrono::minutes;
     int year = ToCivil(utc).year;
+    // Outside the years TimePoint holds whole (1678 and 2262 are cut), a time is a saturated out-of-range
+    // value and its transition dates cannot be computed: no daylight time.
+    if (year < 1679 || year > 2261) return false;
     switch (zone.rule) {
         case DstRule::kNone:
             return false;
         case DstRule::kUnitedStates: {
             // 02:00 local standard time on the second Sunday of March until 02:00 local daylight time on the
             // first Sunday of November.
-            TimePoint start = FromCivil(year, 3, SundayOfMonth(year, 3, 2), 2, 0, 0, 0) -
-                              minutes(zone.standard_offset_minutes);
-            TimePoint end = FromCivil(year, 11, SundayOfMonth(year, 11, 1), 2, 0, 0, 0) -
-                            minutes(zone.standard_offset_minutes + 60);
+            constexpr long long kTicksPerMinute = 600000000;
+            TimePoint start = AddTicks(FromCivil(year, 3, SundayOfMonth(year, 3, 2), 2, 0, 0, 0),
+                                       -zone.standard_offset_minutes * kTicksPerMinute);
+            TimePoint end = AddTicks(FromCivil(year, 11, SundayOfMonth(year, 11, 1), 2, 0, 0, 0),
+                                     -(zone.standard_offset_minutes + 60) * kTicksPerMinute);
             return utc >= start && utc < end;
         }
         case DstRule::kEuropeanUnion: {
@@ -93,12 +96,12 @@ std::chrono::minutes UtcOffsetAt(const TimeZone& zone, TimePoint utc) {
 }
 
 TimePoint UtcToLocal(const TimeZone& zone, TimePoint utc) {
-    return utc + UtcOffsetAt(zone, utc);
+    return AddTicks(utc, UtcOffsetAt(zone, utc).count() * 600000000LL);
 }
 
 TimePoint LocalToUtc(const TimeZone& zone, TimePoint local) {
-    TimePoint standard = local - std::chrono::minutes(zone.standard_offset_minutes);
-    TimePoint daylight = standard - std::chrono::hours(1);
+    TimePoint standard = AddTicks(local, -zone.standard_offset_minutes * 600000000LL);
+    TimePoint daylight = AddTicks(standard, -36000000000LL);
     // Daylight time only when both readings agree it is in effect: in the autumn overlap the hour is
     // ambiguous and standard time is taken; in the spring gap the time does not exist and standard is taken.
     return InDaylightTime(zone, standard) && InDaylightTime(zone, daylight) ? daylight : standard;
