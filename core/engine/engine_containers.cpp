@@ -48,6 +48,45 @@ bool MatchesType(const std::string& type, const Json& value) {
     return true;
 }
 
+// "0-4,7,9-12": the indexes whose flag is set.
+std::string EncodeRanges(const std::vector<char>& flags) {
+    std::string out;
+    for (size_t i = 0; i < flags.size();) {
+        if (!flags[i]) {
+            ++i;
+            continue;
+        }
+        size_t j = i;
+        while (j + 1 < flags.size() && flags[j + 1]) ++j;
+        if (!out.empty()) out += ',';
+        out += std::to_string(i);
+        if (j > i) out += '-' + std::to_string(j);
+        i = j + 1;
+    }
+    return out;
+}
+
+void DecodeRanges(const std::string& text, std::vector<char>& flags) {
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t comma = text.find(',', pos);
+        std::string part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        size_t dash = part.find('-');
+        size_t first = std::stoul(part.substr(0, dash));
+        size_t last = dash == std::string::npos ? first : std::stoul(part.substr(dash + 1));
+        for (size_t i = first; i <= last && i < flags.size(); ++i) flags[i] = 1;
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+}
+
+Json ForEachCheckpoint(const std::string& items_text, const std::vector<char>& finished,
+                       const std::optional<std::string>& first_failure) {
+    Json cp = {{"itemsText", items_text}, {"finished", EncodeRanges(finished)}};
+    if (first_failure) cp["firstFailure"] = *first_failure;
+    return cp;
+}
+
 }  // namespace
 
 Status Engine::ApplyVariableUpdate(RunState& run, const Json& update) {
@@ -139,10 +178,32 @@ void Engine::StartContainer(RunState& run, ActivityState& act, const expr::EvalC
     if (IEquals(act.spec->type, "ForEach")) {
         cs->kind = ContainerState::Kind::kForEach;
         const Json& cp = act.record.checkpoint;
-        if (cp.is_object() && cp.contains("items") && cp["items"].is_array()) {
+        Json saved_items = nullptr;
+        if (const Json* text = FindMember(cp, "itemsText"); text && text->is_string())
+            saved_items = Json::parse(text->get<std::string>(), nullptr, /*allow_exceptions=*/false);
+        else if (const Json* items = FindMember(cp, "items"))  // checkpoints written before itemsText
+            saved_items = *items;
+        if (saved_items.is_array()) {
             // A resumed attempt iterates the items the first attempt evaluated, skipping finished ones.
-            cs->items = cp["items"];
-            if (cp.contains("done") && cp["done"].is_object()) cs->done = cp["done"];
+            cs->items = std::move(saved_items);
+            cs->finished.assign(cs->items.size(), 0);
+            if (const Json* f = FindMember(cp, "finished"); f && f->is_string()) {
+                try {
+                    DecodeRanges(f->get<std::string>(), cs->finished);
+                } catch (const std::exception&) {
+                    return fail(ContainerError(name, "the ForEach checkpoint is damaged", "InternalError"));
+                }
+            }
+            if (const Json* done = FindMember(cp, "done"); done && done->is_object())
+                for (auto it = done->begin(); it != done->end(); ++it) {
+                    if (it.key() == "firstFailure") continue;
+                    size_t i = std::strtoul(it.key().c_str(), nullptr, 10);
+                    if (i < cs->finished.size()) cs->finished[i] = 1;
+                }
+            const Json* done = FindMember(cp, "done");
+            const Json* first = FindMember(cp, "firstFailure");
+            if (!first && done) first = FindMember(*done, "firstFailure");
+            if (first && first->is_string()) cs->first_failure = first->get<std::string>();
         } else {
             auto items = evaluate("items");
             if (!items.ok()) return fail(std::move(items).error());
@@ -150,7 +211,9 @@ void Engine::StartContainer(RunState& run, ActivityState& act, const expr::EvalC
                 return fail(ContainerError(name, "typeProperties.items must evaluate to an array, got " +
                                                      std::string(TypeName(*items))));
             cs->items = std::move(items).value();
+            cs->finished.assign(cs->items.size(), 0);
         }
+        cs->items_text = cs->items.dump();
         auto sequential =
             FindMember(tp, "isSequential") ? evaluate("isSequential") : Result<Json>(Json(false));
         auto batch =
@@ -257,11 +320,9 @@ void Engine::AdvanceContainer(RunState& run, ActivityState& act) {
             frame.failed = verdict.failed;
             progress = true;
             if (cs.kind == ContainerState::Kind::kForEach) {
-                cs.done[std::to_string(frame.index)] = frame.status;
-                if (!verdict.succeeded && !cs.done.contains("firstFailure"))
-                    cs.done["firstFailure"] = inner_failure(frame).message;
-                act.record.checkpoint = {{"items", cs.items}, {"done", cs.done}};
-                (void)runs_.SaveCheckpoint(act.record.activity_run_id, act.record.checkpoint);
+                cs.finished[frame.index] = 1;
+                if (!verdict.succeeded && !cs.first_failure) cs.first_failure = inner_failure(frame).message;
+                cs.checkpoint_dirty = true;
                 // A finished iteration is only a line in the checkpoint: drop its activities so a long
                 // ForEach holds only the iterations in flight.
                 for (const auto& node : frame.nodes) run.activities.erase(frame.prefix + ToLower(node.name));
@@ -303,7 +364,7 @@ void Engine::AdvanceContainer(RunState& run, ActivityState& act) {
         }
         if (failure || cs.kind != ContainerState::Kind::kForEach || draining_) continue;
         while (cs.frames.size() < cs.parallel && cs.next < cs.items.size()) {
-            if (cs.done.contains(std::to_string(cs.next))) {
+            if (cs.finished[cs.next]) {
                 ++cs.next;
                 continue;
             }
@@ -312,12 +373,18 @@ void Engine::AdvanceContainer(RunState& run, ActivityState& act) {
             progress = true;
         }
     }
+    if (cs.checkpoint_dirty) {
+        // Once per pass, in the pass's write batch with the inner activities' final records.
+        cs.checkpoint_dirty = false;
+        act.record.checkpoint = ForEachCheckpoint(cs.items_text, cs.finished, cs.first_failure);
+        (void)runs_.SaveCheckpoint(act.record.activity_run_id, act.record.checkpoint);
+    }
     if (failure) return FinishContainer(run, act, &*failure);
     if (cs.kind == ContainerState::Kind::kForEach) {
         if (!cs.frames.empty() || cs.next < cs.items.size()) return;
-        if (const Json* first = FindMember(cs.done, "firstFailure")) {
-            Error e = MakeError(ErrorKind::kInvalidInput, "activity", first->get<std::string>(),
-                                "ActivityFailed", act.spec->name);
+        if (cs.first_failure) {
+            Error e = MakeError(ErrorKind::kInvalidInput, "activity", *cs.first_failure, "ActivityFailed",
+                                act.spec->name);
             return FinishContainer(run, act, &e);
         }
         return FinishContainer(run, act, nullptr);

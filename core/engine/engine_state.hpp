@@ -40,9 +40,16 @@ struct Engine::ContainerState {
     std::shared_ptr<const std::vector<model::ActivitySpec>> specs;  // the inner list being run
     std::vector<std::unique_ptr<Engine::Frame>> frames;             // started frames, in start order
     Json items = Json::array();                                     // ForEach: evaluated once at start
-    Json done = Json::object();  // ForEach: finished iteration index -> status, the resume checkpoint
-    size_t next = 0;             // ForEach: next iteration to start
-    size_t parallel = 1;         // ForEach: iterations at once
+    // ForEach's resume checkpoint: which iterations finished (whatever their status) and the first failure.
+    // Saved once per scheduler pass that finished iterations, as {"itemsText", "finished": "0-99,120",
+    // "firstFailure"}: the items as JSON text dumped once, the finished set as ranges, so that a save costs
+    // a copy of one string however many iterations already ran.
+    std::string items_text;
+    std::vector<char> finished;
+    std::optional<std::string> first_failure;
+    bool checkpoint_dirty = false;
+    size_t next = 0;      // ForEach: next iteration to start
+    size_t parallel = 1;  // ForEach: iterations at once
     std::optional<TimePoint> until_deadline;
 };
 
