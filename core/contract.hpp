@@ -16,6 +16,7 @@
 #include "core/cancel.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/row_errors.hpp"
 #include "core/rows.hpp"
 #include "core/time.hpp"
 
@@ -27,6 +28,8 @@ struct OpContext {
     Clock* clock = &SystemClock::Instance();
     std::string run_id;
     std::string activity_name;
+    // Set by Copy with enableSkipIncompatibleRow: where rows that cannot be copied go instead of failing.
+    IncompatibleRowHandler* incompatible_rows = nullptr;
 
     Status CheckCancelled() const { return cancel.cancelled() ? Status(cancel.reason()) : Ok(); }
 };

@@ -9,6 +9,7 @@
 
 #include "core/crash_point.hpp"
 #include "core/engine/mapping.hpp"
+#include "core/engine/skipped_rows.hpp"
 
 namespace adxflow::engine {
 
@@ -103,6 +104,13 @@ class CopyExecutor final : public ActivityExecutor {
         const auto& env = task.services->connector_env;
         ADXFLOW_ASSIGN_OR_RETURN(auto source, ep.source_connector->make_source(ep.source_spec, env));
         ADXFLOW_ASSIGN_OR_RETURN(auto sink, ep.sink_connector->make_sink(ep.sink_spec, env));
+        // enableSkipIncompatibleRow: rows that cannot be copied go to this log instead of failing the copy.
+        ADXFLOW_ASSIGN_OR_RETURN(std::unique_ptr<SkippedRowLog> skipped, SkippedRowLog::Make(task, tp));
+        task.op.incompatible_rows = skipped.get();
+        struct Unset {
+            OpContext& op;
+            ~Unset() { op.incompatible_rows = nullptr; }
+        } unset{task.op};
 
         // A sink that prepared its publication before a crash (PrepareFinish) only has to finish it: the
         // source is not read again, so a source whose result changed cannot change what gets published.
@@ -233,6 +241,8 @@ class CopyExecutor final : public ActivityExecutor {
         ADXFLOW_CRASH_POINT("copy.published.after_save");
         // File stores delete what they read (deleteFilesAfterCompletion) only once the output is published.
         if (auto done = source->Complete(task.op); !done.ok()) return std::move(done).error();
+        if (skipped)
+            if (auto closed = skipped->Close(); !closed.ok()) return std::move(closed).error();
 
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -263,6 +273,10 @@ class CopyExecutor final : public ActivityExecutor {
         for (const auto& [key, value] : out.details.items()) output[key] = value;
         if (in.files_read) output["filesRead"] = in.files_read;
         if (out.files_written) output["filesWritten"] = out.files_written;
+        if (skipped) {
+            output.update(skipped->OutputFields());
+            output["rowsRead"] = in.rows_read + skipped->skipped();  // ADF counts skipped rows as read
+        }
         if (resumed_rows > 0) output["resumedFromRow"] = resumed_rows;  // adxflow extension: resumed attempt
         return output;
     }

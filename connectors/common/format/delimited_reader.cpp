@@ -108,7 +108,7 @@ Status DelimitedReader::SkipLines(int64_t count) {
             if (!any) return Ok();
             char c = in_.take();
             if (IsRowEnd(c)) {
-                if (c == '\n') ++line_;
+                if (c == '\n' || c == '\r') ++line_;
                 after_cr_ = any_line_break_ && c == '\r';
                 break;
             }
@@ -261,6 +261,7 @@ Result<bool> DelimitedReader::ReadRecord() {
                                   "DelimitedTextRecordTooLarge");
             if (row_end) {
                 after_cr_ = any_line_break_ && c == '\r';
+                if (c == '\r') ++line_;  // a CR ends the line; the LF after it (swallowed) is not counted again
                 break;
             }
         }
@@ -320,12 +321,28 @@ void DelimitedReader::Recycle(RowBatch& batch) {
 }
 
 Status DelimitedReader::AppendRow(RowBatch& batch) {
-    if (nfields_ > width_)
-        return ParseError(record_line_,
-                          "the row has " + std::to_string(nfields_) + " columns, more than the " +
-                              std::to_string(width_) + " of the " +
-                              (options_.first_row_as_header ? "header" : "first row"),
-                          "DelimitedTextMoreColumnsThanDefined");
+    if (nfields_ > width_) {
+        std::string why = "the row has " + std::to_string(nfields_) + " columns, more than the " +
+                          std::to_string(width_) + " of the " +
+                          (options_.first_row_as_header ? "header" : "first row");
+        if (!skip_) return ParseError(record_line_, why, "DelimitedTextMoreColumnsThanDefined");
+        // Skipped: logged with its fields as CSV, and the reason with the file and line.
+        IncompatibleRow row;
+        for (size_t i = 0; i < nfields_; ++i) {
+            if (i) row.item += ',';
+            const std::string& f = fields_[i];
+            if (f.find_first_of(",\"\r\n") == std::string::npos) {
+                row.item += f;
+                continue;
+            }
+            row.item += '"';
+            for (char c : f) row.item += c == '"' ? std::string("\"\"") : std::string(1, c);
+            row.item += '"';
+        }
+        row.message = (where_.empty() ? std::string() : where_ + ": ") + "line " +
+                      std::to_string(record_line_) + ": " + why;
+        return skip_->Skip(row);
+    }
     Value* row = batch.AddRow();
     size_t bytes = 0;
     for (size_t i = 0; i < nfields_; ++i) {

@@ -18,6 +18,10 @@ class DelimitedReader : public RowReader {
 
     Result<Schema> ReadSchema() override;
     Result<bool> Next(RowBatch& batch, size_t max_rows) override;
+    void SetIncompatibleRowHandler(IncompatibleRowHandler* handler, std::string where) override {
+        skip_ = handler;
+        where_ = std::move(where);
+    }
 
     // A record longer than this is refused rather than buffered: usually an unclosed quote.
     static constexpr size_t kMaxRecordBytes = 64 * 1024 * 1024;
@@ -62,6 +66,8 @@ class DelimitedReader : public RowReader {
     bool schema_read_ = false;
     bool pending_ = false;  // fields_ hold a data row already read to learn the width
     bool done_ = false;
+    IncompatibleRowHandler* skip_ = nullptr;
+    std::string where_;
 };
 
 }  // namespace adxflow::format

@@ -6,6 +6,7 @@
 
 #include "connectors/common/format/byte_stream.hpp"
 #include "connectors/common/format/format_options.hpp"
+#include "core/row_errors.hpp"
 #include "core/rows.hpp"
 
 namespace adxflow::format {
@@ -19,6 +20,12 @@ class RowReader {
     // Same contract as Source::Next: resets `batch` to the schema's width and fills at most `max_rows`
     // rows; false once the stream is exhausted (the batch may still hold the last rows).
     virtual Result<bool> Next(RowBatch& batch, size_t max_rows) = 0;
+    // Rows the format cannot make sense of (DelimitedText: more fields than columns) go to `handler`
+    // instead of failing the read, their messages prefixed with `where` (the file). Null: fail.
+    virtual void SetIncompatibleRowHandler(IncompatibleRowHandler* handler, std::string where) {
+        (void)handler;
+        (void)where;
+    }
 };
 
 class RowWriter {

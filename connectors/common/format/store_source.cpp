@@ -43,6 +43,7 @@ Status StoreSource::OpenNextFile(const OpContext& ctx) {
     file_started_ = false;
     if (format_.format == FileFormat::kBinary) return Ok();
     rows_ = MakeRowReader(format_, decoder_ ? *decoder_ : static_cast<ByteReader&>(*raw_));
+    rows_->SetIncompatibleRowHandler(ctx.incompatible_rows, store_->Describe(entry.path));
     auto schema = rows_->ReadSchema();
     if (!schema.ok()) return InFile(std::move(schema).error());
     column_map_.clear();

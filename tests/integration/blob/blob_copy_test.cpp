@@ -411,6 +411,87 @@ TEST_F(BlobCopyTest, BlobCsvFilesMergedIntoOneLocalJsonFileAndLookup) {
     EXPECT_EQ(peek["value"][1]["name"], MakeRow(31).name);
 }
 
+// enableSkipIncompatibleRow: rows with more fields than the header fail the copy by default; skipped, they
+// are counted in rowsSkipped and logged (logSettings to a blob, the legacy redirect to local files).
+TEST_F(BlobCopyTest, IncompatibleRowsFailTheCopyUnlessSkippedAndLogged) {
+    std::string csv = Csv(0, 20);
+    csv += "900,2024-01-01T00:00:00Z,1.5,{},extra,\"field, quoted\",surplus\r\n";  // 7 fields for 6 columns
+    csv += Csv(20, 10).substr(csv.find("\r\n") + 2);
+    csv += "901,,,,,,,\r\n";
+    Upload("landing", "bad/rows.csv", csv);
+    ASSERT_TRUE(blobs_->CreateContainer("logs").ok());
+    auto copy = [&](const char* name, Json extra) {
+        Json c = Copy(name, Ref("BlobCsv", {{"folder", "bad"}}), Ref("LocalJson"),
+                      {{"type", "DelimitedTextSource"}}, {{"type", "JsonSink"}});
+        c["typeProperties"].update(extra);
+        return c;
+    };
+    Json plain = copy("Plain", Json::object());
+    Json logged = copy(
+        "Logged", {{"enableSkipIncompatibleRow", true},
+                   {"logSettings",
+                    {{"enableCopyActivityLog", true},
+                     {"copyActivityLogSettings", {{"logLevel", "Warning"}}},
+                     {"logLocationSettings",
+                      {{"linkedServiceName", {{"referenceName", "Blob"}, {"type", "LinkedServiceReference"}}},
+                       {"path", "logs/copy"}}}}}});
+    Json redirected =
+        copy("Redirected",
+             {{"enableSkipIncompatibleRow", "true"},
+              {"redirectIncompatibleRowSettings",
+               {{"linkedServiceName", {{"referenceName", "Files"}, {"type", "LinkedServiceReference"}}},
+                {"path", "rejects"}}}});
+    logged["dependsOn"] =
+        Json::array({{{"activity", "Plain"}, {"dependencyConditions", Json::array({"Failed"})}}});
+    redirected["dependsOn"] =
+        Json::array({{{"activity", "Logged"}, {"dependencyConditions", Json::array({"Succeeded"})}}});
+    auto [run, acts] = Run("SkipRows", Json::array({plain, logged, redirected}));
+    std::map<std::string, Json> by_name;
+    for (const auto& a : acts) by_name[a.value("activityName", "")] = a;
+    ASSERT_EQ(by_name.size(), 3u) << run.dump(2) << acts.dump(2) << daemon_->LogTail();
+
+    const Json& failed = by_name["Plain"];
+    EXPECT_EQ(failed.value("status", ""), "Failed");
+    const std::string message = failed["error"].value("message", "");
+    EXPECT_NE(message.find("bad/rows.csv"), std::string::npos) << message;
+    EXPECT_NE(message.find("line 32: the row has 7 columns, more than the 6 of the header"),
+              std::string::npos)
+        << message;
+
+    for (const char* name : {"Logged", "Redirected"}) {
+        const Json& a = by_name[name];
+        ASSERT_EQ(a.value("status", ""), "Succeeded") << a.dump(2);
+        EXPECT_EQ(a["output"].value("rowsSkipped", -1), 2) << a.dump(2);
+        EXPECT_EQ(a["output"].value("rowsCopied", -1), 30) << a.dump(2);
+        EXPECT_EQ(a["output"].value("rowsRead", -1), 32) << a.dump(2);
+    }
+    const std::string run_id = run.value("runId", "");
+    const std::string log_path = by_name["Logged"]["output"].value("logFilePath", "");
+    const std::string act_run = by_name["Logged"].value("activityRunId", "");
+    EXPECT_EQ(log_path, "logs/copy/copyactivity-logs/Logged/" + act_run + "/");
+    auto names = Names("logs", "copy/copyactivity-logs/Logged/" + act_run + "/");
+    ASSERT_EQ(names.size(), 1u);
+    auto log = blobs_->GetBlob("logs", names[0]);
+    ASSERT_TRUE(log.ok());
+    EXPECT_EQ(log->rfind("Timestamp,Level,OperationName,OperationItem,Message\r\n", 0), 0u) << *log;
+    EXPECT_NE(log->find(",Warning,TabularRowSkip,\"900,2024-01-01T00:00:00Z,1.5,{},extra,\"\"field, "
+                        "quoted\"\",surplus\","),
+              std::string::npos)
+        << *log;
+    EXPECT_NE(log->find("line 32: the row has 7 columns, more than the 6 of the header"), std::string::npos)
+        << *log;
+    EXPECT_NE(log->find("901,,,,,,,"), std::string::npos) << *log;
+
+    const fs::path rejects =
+        work_->path() / "files/rejects" / by_name["Redirected"].value("activityRunId", "");
+    ASSERT_TRUE(fs::is_directory(rejects));
+    auto it = fs::directory_iterator(rejects);
+    ASSERT_NE(it, fs::directory_iterator());
+    const std::string redirected_rows = ReadFile(it->path());
+    EXPECT_EQ(redirected_rows.rfind("Row,ErrorCode,ErrorMessage\r\n", 0), 0u) << redirected_rows;
+    EXPECT_NE(redirected_rows.find("IncompatibleRow"), std::string::npos) << redirected_rows;
+}
+
 // kill -9 while a blob is being uploaded: blocks are staged but no blob shows; after the restart the run
 // resumes from its checkpoint and the blob holds every row once.
 TEST_F(BlobCopyTest, AKilledUploadLeavesNoPartialBlob) {
