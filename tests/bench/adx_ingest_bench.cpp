@@ -31,6 +31,7 @@
 
 #include <unistd.h>
 
+#include "tests/bench/proc_stats.hpp"
 #include "tests/support/azurite.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -41,6 +42,8 @@ namespace fs = std::filesystem;
 using namespace adxflow;
 using namespace adxflow::testing;
 using Steady = std::chrono::steady_clock;
+
+using adxflow::bench::CpuSeconds;
 
 namespace {
 
@@ -246,22 +249,6 @@ struct RunResult {
     int64_t rows = 0;        // adxflow: rowsCopied
     std::string error;
 };
-
-// User + system CPU seconds of a process so far (all its threads), from /proc/PID/stat.
-double CpuSeconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto paren = stat.rfind(')');  // the command name may hold spaces
-    if (paren == std::string::npos) return 0;
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> field; ++i) {  // field 3 is the state; 14 utime, 15 stime
-        if (i == 14) utime = std::stoull(field);
-        if (i == 15) stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 RunResult RunAdxflow(DaemonProcess& d, const std::string& file, const std::string& table) {
     RunResult r;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/proc_stats.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/emulator_process.hpp"
@@ -28,22 +29,11 @@ using namespace adxflow;
 using namespace adxflow::testing;
 using Steady = std::chrono::steady_clock;
 
+using adxflow::bench::CpuSeconds;
+using adxflow::bench::ProcStatusKb;
+using adxflow::bench::ResetPeak;
+
 namespace {
-
-long ProcStatusKb(pid_t pid, const char* field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    const std::string prefix = std::string(field) + ":";
-    while (std::getline(in, line))
-        if (line.rfind(prefix, 0) == 0) return std::strtol(line.c_str() + prefix.size(), nullptr, 10);
-    return -1;
-}
-
-// "5" in clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so each run's peak is its own.
-void ResetPeak(pid_t pid) {
-    std::ofstream out("/proc/" + std::to_string(pid) + "/clear_refs");
-    out << "5";
-}
 
 // Splits one CSV record (no embedded newlines in this data); accepts "" and \" escapes inside quotes.
 std::vector<std::string> SplitCsv(const std::string& line) {
@@ -130,6 +120,7 @@ struct AdxflowRun {
     double seconds = 0;
     int64_t rows = 0;
     double rss_growth_mib = 0;
+    double cpu_seconds = 0;  // the daemon's user + system CPU over the run
     std::string error;
 };
 
@@ -158,6 +149,7 @@ AdxflowRun RunAdxflow(DaemonProcess& daemon, pid_t pid, int64_t rows, const std:
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const long idle_kb = ProcStatusKb(pid, "VmRSS");
     ResetPeak(pid);
+    const double cpu_before = CpuSeconds(pid);
     const auto started = Steady::now();
     auto created = daemon.Arm("POST", "pipelines/Export/createRun", Json::object());
     if (!created.ok() || created->status != 200) {
@@ -166,6 +158,7 @@ AdxflowRun RunAdxflow(DaemonProcess& daemon, pid_t pid, int64_t rows, const std:
     }
     auto run = daemon.WaitForRun(created->body.value("runId", ""), std::chrono::seconds(1800));
     r.seconds = std::chrono::duration<double>(Steady::now() - started).count();
+    r.cpu_seconds = CpuSeconds(pid) - cpu_before;
     const long peak_kb = ProcStatusKb(pid, "VmHWM");
     r.rss_growth_mib = (peak_kb - idle_kb) / 1024.0;
     if (!run.ok() || run->value("status", "") != "Succeeded") {
@@ -184,6 +177,7 @@ struct SdkRun {
     double seconds = 0;
     int64_t rows = 0;
     double rss_mib = 0;
+    double cpu_seconds = 0;  // node's user + system CPU (process.cpuUsage), client creation to file closed
     std::string error;
 };
 
@@ -217,6 +211,7 @@ SdkRun RunSdk(const std::string& url, int64_t rows, const fs::path& out, const f
     }
     r.rows = report.value("rows", int64_t{0});
     r.rss_mib = report.value("maxRssBytes", 0.0) / (1024.0 * 1024.0);
+    r.cpu_seconds = report.value("cpuSeconds", 0.0);
     r.ok = true;
     return r;
 }
@@ -302,8 +297,8 @@ int main(int argc, char** argv) {
 
     std::printf("ADX -> CSV, %lld rows x 8 columns, emulator %s, %d repetitions\n",
                 static_cast<long long>(rows), (*emulator)->url().c_str(), reps);
-    std::printf("%-4s %14s %14s %8s %16s %14s\n", "rep", "adxflow rows/s", "SDK rows/s", "ratio",
-                "adxflow RSS+ MiB", "SDK RSS MiB");
+    std::printf("%-4s %14s %14s %8s %16s %14s %13s %9s\n", "rep", "adxflow rows/s", "SDK rows/s", "ratio",
+                "adxflow RSS+ MiB", "SDK RSS MiB", "adxflow CPU s", "SDK CPU s");
     std::vector<double> ratios, growths;
     bool failed = false;
     for (int rep = 1; rep <= reps; ++rep) {
@@ -317,8 +312,9 @@ int main(int argc, char** argv) {
         const double ours_rate = ours.rows / ours.seconds, their_rate = theirs.rows / theirs.seconds;
         ratios.push_back(ours_rate / their_rate);
         growths.push_back(ours.rss_growth_mib);
-        std::printf("%-4d %14.0f %14.0f %7.1fx %16.1f %14.1f\n", rep, ours_rate, their_rate,
-                    ours_rate / their_rate, ours.rss_growth_mib, theirs.rss_mib);
+        std::printf("%-4d %14.0f %14.0f %7.1fx %16.1f %14.1f %13.2f %9.2f\n", rep, ours_rate, their_rate,
+                    ours_rate / their_rate, ours.rss_growth_mib, theirs.rss_mib, ours.cpu_seconds,
+                    theirs.cpu_seconds);
         if (rep == 1) {
             int64_t compared = 0;
             std::string diff =

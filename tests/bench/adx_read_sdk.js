@@ -29,6 +29,7 @@ async function main() {
     props.setOption("notruncation", true);
     props.setTimeout(60 * 60 * 1000);
     const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
     const response = await client.execute(database, query, props);
     const table = response.primaryResults[0];
     const out = fs.createWriteStream(outFile);
@@ -49,7 +50,9 @@ async function main() {
     await new Promise((r) => out.end(r));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     client.close();
-    console.log(JSON.stringify({ rows, seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    console.log(JSON.stringify({ rows, seconds, cpuSeconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
 }
 
 main().catch((e) => {

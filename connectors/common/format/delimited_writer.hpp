@@ -10,6 +10,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "connectors/common/format/row_io.hpp"
 
@@ -24,13 +25,16 @@ class DelimitedWriter : public RowWriter {
     Status End() override { return Ok(); }
 
   private:
-    void AppendField(std::string_view text, bool is_null);
+    bool NeedsQuotes(std::string_view text) const;
+    // Writes `text` at `out`, quoted or escaped as needed; `out` has room for 2 * size + 2 bytes.
+    char* AppendField(char* out, std::string_view text) const;
     DelimitedTextOptions options_;
     ByteWriter& bytes_;
     std::string row_delimiter_;
     // Characters that force quoting (delimiter, quote, CR, LF, row delimiter): one lookup per byte instead
     // of a search of the row delimiter per byte, which dominated the CSV sink's profile.
     std::array<bool, 256> needs_quote_{};
+    std::vector<char> specials_;  // the same characters as a list, for the word-at-a-time scan
     std::string line_;
     size_t width_ = 0;
 };

@@ -34,17 +34,33 @@ bool IsSpace(char c) {
 // Outcome of trying to read one token or value from the buffered bytes.
 enum class Scan { kDone, kNeedMore, kBad };
 
-// Finds the end of the JSON string starting at `p` (which is '"'): sets `end` one past the closing quote.
-Scan SkipString(const char* p, const char* limit, const char*& end) {
-    for (++p; p < limit; ++p) {
+// Finds the end of the JSON string starting at `p` (which is '"'): sets `end` one past the closing quote, and
+// `escaped` (when given) to whether the string holds a backslash escape.
+Scan SkipString(const char* p, const char* limit, const char*& end, bool* escaped = nullptr) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    bool saw_escape = false;
+    for (++p; p < limit;) {
+        // Runs of plain text eight bytes at a time: a word XORed with '"' (or '\\') repeated has a zero byte
+        // exactly where that character is, and (x - 0x01..) & ~x & 0x80.. is non-zero exactly then.
+        while (p + 8 <= limit) {
+            uint64_t w;
+            std::memcpy(&w, p, 8);
+            const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+            if ((((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHigh) break;
+            p += 8;
+        }
+        if (p >= limit) break;
         if (*p == '\\') {
-            ++p;
+            saw_escape = true;
+            p += 2;
             continue;
         }
         if (*p == '"') {
             end = p + 1;
+            if (escaped) *escaped = saw_escape;
             return Scan::kDone;
         }
+        ++p;
     }
     return Scan::kNeedMore;
 }
@@ -545,7 +561,8 @@ class V2StreamParser::Impl {
     Scan DecodeCell(const char* p, const char* limit, const Column& column, Value& out, const char*& end) {
         const char c = *p;
         if (c == '"') {
-            if (SkipString(p, limit, end) != Scan::kDone) return Scan::kNeedMore;
+            bool escaped = false;
+            if (SkipString(p, limit, end, &escaped) != Scan::kDone) return Scan::kNeedMore;
             switch (column.type) {
                 case ColumnType::kString:
                 case ColumnType::kDateTime:
@@ -553,8 +570,11 @@ class V2StreamParser::Impl {
                 case ColumnType::kDecimal:
                 case ColumnType::kTimeSpan:
                 case ColumnType::kDynamic: {
-                    std::string s;
-                    if (!DecodeString(p, end, s)) return CellError(column, "invalid string escape");
+                    std::string s = TakeString();
+                    if (!escaped)
+                        s.assign(p + 1, static_cast<size_t>(end - p - 2));
+                    else if (!DecodeString(p, end, s))
+                        return CellError(column, "invalid string escape");
                     out = std::move(s);
                     return Scan::kDone;
                 }
@@ -567,7 +587,9 @@ class V2StreamParser::Impl {
             if (s != Scan::kDone) return s;
             const std::string_view text(p, static_cast<size_t>(end - p));
             if (column.type == ColumnType::kDynamic) {
-                out = std::string(text);  // the service writes compact JSON: keep its text as is
+                std::string s = TakeString();
+                s.assign(text);  // the service writes compact JSON: keep its text as is
+                out = std::move(s);
                 return Scan::kDone;
             }
             return DecodeSlow(text, column, out);
@@ -623,8 +645,31 @@ class V2StreamParser::Impl {
         if (!current_ || batch_.empty()) return true;
         current_->delivered = true;
         bool ok = Check(handler_.OnRowsOwned(current_->info, batch_));
+        HarvestStrings(batch_);
         batch_.Reset(current_->info.schema.size());
         return ok;
+    }
+
+    // Text cells are most of a result's allocations. A handler that takes the batch may hand back one it is
+    // done with (the ADX source recycles them): its strings keep their capacity for the next rows' text,
+    // instead of one free on the consumer's thread and one malloc here per cell.
+    void HarvestStrings(RowBatch& batch) {
+        constexpr size_t kMaxPooled = 1 << 16;       // strings kept: a few batches' worth
+        constexpr size_t kMaxPooledCapacity = 4096;  // a huge value's buffer is not kept around
+        for (size_t r = 0; r < batch.rows() && string_pool_.size() < kMaxPooled; ++r) {
+            Value* row = batch.Row(r);
+            for (size_t c = 0; c < batch.width(); ++c)
+                if (auto* text = std::get_if<std::string>(&row[c]);
+                    text && text->capacity() > 15 && text->capacity() <= kMaxPooledCapacity)
+                    string_pool_.push_back(std::move(*text));
+        }
+    }
+
+    std::string TakeString() {
+        if (string_pool_.empty()) return {};
+        std::string s = std::move(string_pool_.back());
+        string_pool_.pop_back();
+        return s;
     }
 
     void EndFrame() {
@@ -723,6 +768,7 @@ class V2StreamParser::Impl {
     std::vector<KustoError> pending_row_errors_;
     RowBatch batch_;
     std::vector<Value> scratch_;
+    std::vector<std::string> string_pool_;  // emptied strings whose buffers are reused (HarvestStrings)
 };
 
 V2StreamParser::V2StreamParser(ResponseHandler& handler, const ParseOptions& options)
