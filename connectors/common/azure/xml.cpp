@@ -1,6 +1,10 @@
 #include "connectors/common/azure/xml.hpp"
 
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
+
+#include "core/utf8.hpp"
 
 namespace adxflow::azure {
 namespace {
@@ -89,31 +93,13 @@ class XmlParser {
                 char* end = nullptr;
                 code = std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
                 if (*end != '\0' || code > 0x10FFFF) return Fail("bad character reference");
-                AppendUtf8(code, out);
+                AppendUtf8(out, static_cast<uint32_t>(code));
             } else {
                 return Fail("unknown entity '&" + std::string(entity) + ";'");
             }
             i = semi;
         }
         return Ok();
-    }
-
-    static void AppendUtf8(unsigned long cp, std::string& out) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
     }
 
     Status ParseElement(XmlElement& element, int depth) {

@@ -20,6 +20,7 @@
 
 #include "connectors/common/kusto/response.hpp"
 #include "connectors/common/kusto/response_detail.hpp"
+#include "core/utf8.hpp"
 
 namespace adxflow::kusto {
 
@@ -96,24 +97,6 @@ Scan SkipValue(const char* p, const char* limit, const char*& end) {
     if (q == p) return Scan::kBad;
     end = q;
     return Scan::kDone;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 bool Hex4(const char* p, uint32_t& v) {
