@@ -56,13 +56,16 @@ Result<BlobLinkedService> ParseBlobLinkedService(const Json& tp) {
     const std::string auth_type = OptionalString(tp, "authenticationType");
 
     if (!connection_string.empty()) {
+        // ADF lets the key or the SAS live beside the connection string (often as a Key Vault reference):
+        // given there, they complete (or replace) the string's own.
+        if (!account_key.empty()) connection_string += ";AccountKey=" + account_key;
+        if (!sas_token.empty())
+            connection_string +=
+                ";SharedAccessSignature=" + (sas_token[0] == '?' ? sas_token.substr(1) : sas_token);
         auto parsed = azure::ParseConnectionString(connection_string);
         // The parser's messages never quote the key or the signature.
         if (!parsed.ok()) return Invalid(kBase + ".connectionString", parsed.error().message);
         ls.account = std::move(parsed).value();
-        // ADF lets the key or the SAS live beside the connection string (often as a Key Vault reference).
-        if (!account_key.empty()) ls.account.account_key = account_key;
-        if (!sas_token.empty()) ls.account.sas_token = sas_token[0] == '?' ? sas_token.substr(1) : sas_token;
         if (ls.account.blob_endpoint.empty())
             return Invalid(kBase + ".connectionString", "names no blob endpoint");
         return ls;
