@@ -36,6 +36,11 @@ TEST(EngineControl, ControlCaseTable) {
         const std::string where = c.file + ":" + std::to_string(c.line) + " " + *c.Get("name");
         SCOPED_TRACE(where);
         Json pipeline = Json::parse(*c.Get("pipeline"));
+        if (const std::string* others = c.Get("pipelines")) {  // what ExecutePipeline may start
+            Json defs = Json::parse(*others);
+            for (auto it = defs.begin(); it != defs.end(); ++it)
+                h.definitions.PutPipeline(it.key(), it.value());
+        }
         auto created = h.Create(pipeline);
         ASSERT_TRUE(created.ok()) << created.error().Describe();
         PipelineRun run = h.WaitForEnd(created->run_id);
