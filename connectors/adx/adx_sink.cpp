@@ -1,19 +1,14 @@
 #include "connectors/adx/adx_sink.hpp"
 
-#include "connectors/adx/result_tables.hpp"
-
-#include <libdeflate.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <charconv>
-#include <cmath>
-#include <cstring>
 #include <memory>
 #include <thread>
 
+#include "connectors/adx/ingest_csv.hpp"
+#include "connectors/adx/result_tables.hpp"
 #include "connectors/common/azure/account.hpp"
 #include "connectors/common/azure/blob_client.hpp"
 #include "connectors/common/azure/encoding.hpp"
@@ -28,9 +23,12 @@ namespace adxflow::adx {
 
 namespace {
 
-Error Invalid(const std::string& path, const std::string& message) {
-    return MakeError(ErrorKind::kInvalidInput, "adx.sink", path + ": " + message, "InvalidSinkSettings",
-                     path);
+inline void Prefetch(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
 }
 
 std::string WithoutQuery(const std::string& url) {
@@ -40,133 +38,6 @@ std::string WithoutQuery(const std::string& url) {
 std::string QueryOf(const std::string& url) {
     const auto q = url.find('?');
     return q == std::string::npos ? std::string() : url.substr(q + 1);
-}
-
-inline void Prefetch(const void* p) {
-#if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(p);
-#else
-    (void)p;
-#endif
-}
-
-// The characters that make RFC 4180 quote a field (ADX reads CSV that way): comma, quote, line breaks.
-constexpr std::array<bool, 256> kNeedsQuote = [] {
-    std::array<bool, 256> t{};
-    t[static_cast<unsigned char>(',')] = t[static_cast<unsigned char>('"')] = true;
-    t[static_cast<unsigned char>('\n')] = t[static_cast<unsigned char>('\r')] = true;
-    return t;
-}();
-
-// The most bytes AppendCsvValue can write for `v`, so that a row is written into reserved space with plain
-// stores (no per-character capacity checks).
-size_t MaxCsvBytes(const Value& v) {
-    switch (v.index()) {
-        case 0:
-            return 0;
-        case 1:
-            return 5;
-        case 2:
-            return 20;
-        case 3:
-            return 32;
-        default:
-            return 2 * std::get<std::string>(v).size() + 2;  // every character a doubled quote, plus quotes
-    }
-}
-
-// True when `text` holds a comma, a quote or a line break. Eight bytes at a time: a word XORed with one of
-// those characters repeated has a zero byte exactly when the character is there, and
-// (x - 0x01..) & ~x & 0x80.. is non-zero exactly when x has a zero byte.
-bool NeedsQuote(const char* p, size_t n) {
-    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        std::memcpy(&w, p + i, 8);
-        const uint64_t comma = w ^ (kOnes * ','), quote = w ^ (kOnes * '"');
-        const uint64_t lf = w ^ (kOnes * '\n'), cr = w ^ (kOnes * '\r');
-        const uint64_t zero_bytes = ((comma - kOnes) & ~comma) | ((quote - kOnes) & ~quote) |
-                                    ((lf - kOnes) & ~lf) | ((cr - kOnes) & ~cr);
-        if (zero_bytes & kHigh) return true;
-    }
-    for (; i < n; ++i)
-        if (kNeedsQuote[static_cast<unsigned char>(p[i])]) return true;
-    return false;
-}
-
-// Writes `text` at `out`, quoted when it holds a comma, a quote or a line break; returns the end.
-char* AppendCsvText(char* out, std::string_view text) {
-    const char* p = text.data();
-    const size_t n = text.size();
-    if (!NeedsQuote(p, n)) {
-        std::memcpy(out, p, n);
-        return out + n;
-    }
-    *out++ = '"';
-    if (n < 64) {  // short text: a plain loop beats a memchr call per quote
-        for (size_t i = 0; i < n; ++i) {
-            if (p[i] == '"') *out++ = '"';
-            *out++ = p[i];
-        }
-        *out++ = '"';
-        return out;
-    }
-    for (size_t at = 0;;) {
-        const void* q = std::memchr(p + at, '"', n - at);
-        const size_t next = q ? static_cast<size_t>(static_cast<const char*>(q) - p) : n;
-        std::memcpy(out, p + at, next - at);
-        out += next - at;
-        if (!q) break;
-        *out++ = '"';
-        *out++ = '"';
-        at = next + 1;
-    }
-    *out++ = '"';
-    return out;
-}
-
-char* AppendCsvValue(char* out, const Value& v) {
-    switch (v.index()) {
-        case 0:
-            return out;  // null: an empty field, which ADX reads as null for every non-string type
-        case 1:
-            if (std::get<bool>(v)) {
-                std::memcpy(out, "true", 4);
-                return out + 4;
-            }
-            std::memcpy(out, "false", 5);
-            return out + 5;
-        case 2:
-            return std::to_chars(out, out + 20, std::get<int64_t>(v)).ptr;
-        case 3: {
-            const double d = std::get<double>(v);
-            std::string_view special;
-            if (std::isnan(d))
-                special = "NaN";
-            else if (std::isinf(d))
-                special = d > 0 ? "Infinity" : "-Infinity";
-            else
-                return std::to_chars(out, out + 32, d).ptr;
-            std::memcpy(out, special.data(), special.size());
-            return out + special.size();
-        }
-        default:
-            return AppendCsvText(out, std::get<std::string>(v));
-    }
-}
-
-Result<std::string> Gzip(const std::string& raw) {
-    libdeflate_compressor* c = libdeflate_alloc_compressor(1);  // level 1: upload-bound, not size-bound
-    if (!c) return MakeError(ErrorKind::kInternal, "adx.sink", "libdeflate_alloc_compressor failed");
-    // Into an uninitialised buffer of the worst-case size (about the input's), then copied at its real size
-    // (about a quarter): zero-filling the worst case would touch every page of it for nothing.
-    const size_t bound = libdeflate_gzip_compress_bound(c, raw.size());
-    std::unique_ptr<char[]> buffer(new char[bound]);
-    const size_t n = libdeflate_gzip_compress(c, raw.data(), raw.size(), buffer.get(), bound);
-    libdeflate_free_compressor(c);
-    if (n == 0) return MakeError(ErrorKind::kInternal, "adx.sink", "gzip compression failed");
-    return std::string(buffer.get(), n);
 }
 
 // A table name as a command needs it: bare when it is a plain identifier, ['...'] otherwise.
@@ -188,41 +59,6 @@ std::string JsonList(const std::vector<std::string>& items) {
 }
 
 }  // namespace
-
-Result<AdxSinkSettings> ParseSinkSettings(const Json& sink, const Json& dataset) {
-    AdxSinkSettings s;
-    const Json* table = FindMember(dataset, "table");
-    if (!table || !table->is_string() || table->get_ref<const std::string&>().empty())
-        return Invalid("dataset.typeProperties.table", "is required for an ADX sink");
-    s.table = table->get<std::string>();
-    if (const Json* m = FindMember(sink, "ingestionMappingName"); m && !m->is_null()) {
-        if (!m->is_string()) return Invalid("sink.ingestionMappingName", "must be a string");
-        s.mapping_name = m->get<std::string>();
-    }
-    if (const Json* m = FindMember(sink, "ingestionMappingAsJson"); m && !m->is_null()) {
-        Json mapping = m->is_string() ? Json::parse(m->get<std::string>(), nullptr, false) : *m;
-        if (!mapping.is_array())
-            return Invalid("sink.ingestionMappingAsJson", "must be a JSON array of column mappings");
-        s.mapping_json = mapping.dump();
-    }
-    if (!s.mapping_name.empty() && !s.mapping_json.empty())
-        return Invalid("sink.ingestionMappingAsJson", "cannot be combined with ingestionMappingName");
-    if (const Json* f = FindMember(sink, "flushImmediately"); f && !f->is_null()) {
-        if (!f->is_boolean()) return Invalid("sink.flushImmediately", "must be true or false");
-        s.flush_immediately = f->get<bool>();
-    }
-    if (const Json* f = FindMember(sink, "adxflowStreamingIngestion"); f && !f->is_null()) {
-        if (!f->is_boolean()) return Invalid("sink.adxflowStreamingIngestion", "must be true or false");
-        s.streaming = f->get<bool>();
-    }
-    if (const Json* a = FindMember(sink, "additionalProperties"); a && !a->is_null()) {
-        Json props = a->is_string() ? Json::parse(a->get<std::string>(), nullptr, false) : *a;
-        if (!props.is_object())
-            return Invalid("sink.additionalProperties", "must be a JSON object (or its text)");
-        s.additional_properties = std::move(props);
-    }
-    return s;
-}
 
 Json AdxSink::Chunk::ToJson() const {
     return {{"index", index}, {"container", container_url}, {"blob", blob}, {"sourceId", source_id},
@@ -424,7 +260,7 @@ Status AdxSink::StageChunk(const ChunkKey& key, const OpContext& ctx) {
     CancellationToken cancel = ctx.cancel;
     uploads_.push_back(
         std::async(std::launch::async, [raw, where, blob = chunk.blob, http, cancel]() -> Status {
-            ADXFLOW_ASSIGN_OR_RETURN(std::string gz, Gzip(*raw));
+            ADXFLOW_ASSIGN_OR_RETURN(std::string gz, GzipCsv(*raw));
             raw->clear();
             raw->shrink_to_fit();
             azure::BlobClient blobs(where.account, *http);
@@ -474,7 +310,7 @@ Result<bool> AdxSink::StreamChunk(const ChunkKey& key, const OpContext& ctx) {
     constexpr size_t kStreamingLimit = 4u << 20;
     if (!streaming_available_ || csv_.size() > kStreamingLimit || !settings_.mapping_json.empty())
         return false;
-    ADXFLOW_ASSIGN_OR_RETURN(std::string gz, Gzip(csv_));
+    ADXFLOW_ASSIGN_OR_RETURN(std::string gz, GzipCsv(csv_));
     StreamingIngestRequest request;
     request.database = c_.database;
     request.table = settings_.table;
