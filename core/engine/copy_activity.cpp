@@ -203,7 +203,8 @@ class CopyExecutor final : public ActivityExecutor {
             if (rows->rows() == 0) continue;
             const RowBatch* out = rows;
             if (!mapping.identity) {
-                ApplyMapping(mapping, *rows, mapped);
+                if (auto m = ApplyMapping(mapping, *rows, mapped, task.op.incompatible_rows); !m.ok())
+                    return fail(std::move(m).error());
                 out = &mapped;
             }
             ADXFLOW_CRASH_POINT("copy.sink.before_write");

@@ -63,12 +63,16 @@ class PostgresCopyTest : public ::testing::Test {
         ASSERT_TRUE(azurite.ok()) << azurite.error().message;
         azurite_ = azurite->release();
         const fs::path config = work_->path() / "emulator.json";
-        WriteFile(config, Json{{"identities", Json::array({{{"type", "servicePrincipal"},
-                                                            {"tenant", kTenant},
-                                                            {"clientId", kAppId},
-                                                            {"clientSecret", kAppSecret},
-                                                            {"roles", {{"*", "admin"}}}}})}}
-                              .dump());
+        WriteFile(config,
+                  Json{{"identities",
+                        Json::array({{{"type", "servicePrincipal"},
+                                      {"tenant", kTenant},
+                                      {"clientId", kAppId},
+                                      {"clientSecret", kAppSecret},
+                                      {"roles", {{"*", "admin"}}}},
+                                     {{"type", "systemManagedIdentity"}, {"roles", {{"*", "admin"}}}}})},
+                       {"keyVaultSecrets", {{"pg-password", pg_->password()}}}}
+                      .dump());
         auto emulator =
             EmulatorProcess::Start(work_->path(),
                                    {"--database", "Sales", "--config", config.string(), "--storage",
@@ -80,7 +84,8 @@ class PostgresCopyTest : public ::testing::Test {
         options.data_dir = work_->path() / "daemon";
         options.extra_flags = {"--azure-authority-host", emulator_->url(),
                                "--azure-ca-file",        emulator_->certificate()->cert_file.string(),
-                               "--copy-chunk-rows",      "1000"};
+                               "--copy-chunk-rows",      "1000",
+                               "--azure-imds-endpoint",  emulator_->url()};
         auto daemon = DaemonProcess::Start(options);
         ASSERT_TRUE(daemon.ok()) << daemon.error().message;
         daemon_ = daemon->release();
@@ -137,6 +142,28 @@ class PostgresCopyTest : public ::testing::Test {
                {"typeProperties",
                 {{"schema", "public"},
                  {"table", {{"value", "@dataset().table"}, {"type", "Expression"}}}}}}}});
+        // The same server with its password in Key Vault (the emulator's vault, read with the daemon's
+        // system-assigned identity).
+        Put("linkedservices/Vault",
+            {{"properties",
+              {{"type", "AzureKeyVault"}, {"typeProperties", {{"baseUrl", emulator_->url()}}}}}});
+        Put("linkedservices/PgVault",
+            {{"properties",
+              {{"type", "PostgreSqlV2"},
+               {"typeProperties",
+                {{"server", pg_->host()},
+                 {"port", pg_->port()},
+                 {"database", "postgres"},
+                 {"username", pg_->user()},
+                 {"password",
+                  {{"type", "AzureKeyVaultSecret"},
+                   {"store", {{"referenceName", "Vault"}, {"type", "LinkedServiceReference"}}},
+                   {"secretName", "pg-password"}}}}}}}});
+        Put("datasets/PgVaultTable",
+            {{"properties",
+              {{"type", "PostgreSqlV2Table"},
+               {"linkedServiceName", {{"referenceName", "PgVault"}, {"type", "LinkedServiceReference"}}},
+               {"typeProperties", {{"table", "config"}}}}}});
         Put("linkedservices/AzPg",
             {{"properties",
               {{"type", "AzurePostgreSql"},
@@ -340,6 +367,21 @@ TEST_F(PostgresCopyTest, LookupOnPostgres) {
     EXPECT_EQ(by_name["All"]["value"][2]["k"], "γ");
     EXPECT_EQ(by_name["All"]["value"][2]["doc"], "s");
     EXPECT_FALSE(by_name["None"].contains("firstRow")) << by_name["None"].dump();
+}
+
+TEST_F(PostgresCopyTest, PasswordFromKeyVault) {
+    Sql("DROP TABLE IF EXISTS config; CREATE TABLE config (k text); INSERT INTO config VALUES ('from "
+        "vault')");
+    Json lookup = {
+        {"name", "Vaulted"},
+        {"type", "Lookup"},
+        {"typeProperties", {{"source", {{"type", "PostgreSqlV2Source"}}}, {"dataset", Ref("PgVaultTable")}}}};
+    auto [run, acts] = Run("PgVault", Json::array({lookup}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    EXPECT_EQ(acts[0]["output"]["firstRow"]["k"], "from vault");
+    // The secret shows neither in the activity run nor in the daemon's log.
+    EXPECT_EQ(acts.dump().find(pg_->password()), std::string::npos);
+    EXPECT_EQ(daemon_->LogTail(1 << 20).find(pg_->password()), std::string::npos);
 }
 
 }  // namespace
