@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/connector_slots.hpp"
+
 namespace adxflow::config {
 
 const std::vector<OptionSpec>& OptionTable() {
@@ -29,6 +31,11 @@ const std::vector<OptionSpec>& OptionTable() {
         {"workers", OptionType::kInt, "4", "", "Activity attempts executed at once (worker pool size)."},
         {"max_concurrent_runs", OptionType::kInt, "200", "",
          "Pipeline runs InProgress at once; later runs wait as Queued."},
+        {"connector_max_concurrency", OptionType::kStringList, "", "",
+         "Per-connector concurrency: entries TYPE=N (linked-service type, e.g. AzureDataExplorer=4; "
+         "comma-separated on the command line) let at most N activities use that connector at once (a Copy "
+         "counts for its source and its sink). Others wait for a slot on their worker. Unlisted types: no "
+         "limit beyond workers."},
         {"max_queued_runs", OptionType::kInt, "10000", "",
          "Runs that may wait as Queued. Beyond it createRun answers 429 TooManyRequests with Retry-After "
          "and creates nothing (adxflow_pipeline_runs_rejected_total counts them). 0: no limit."},
@@ -164,6 +171,18 @@ Status SetOption(Settings& s, std::string_view name, const Json& value, std::str
     if (name == "max_concurrent_runs") {
         ADXFLOW_TRY(want_int(s.max_concurrent_runs));
         return s.max_concurrent_runs >= 1 ? Ok() : Status(Bad(source, name, "must be at least 1"));
+    }
+    if (name == "connector_max_concurrency") {
+        if (!value.is_array()) return Bad(source, name, "expected an array of TYPE=N strings");
+        s.connector_max_concurrency.clear();
+        for (const auto& v : value) {
+            if (!v.is_string()) return Bad(source, name, "expected an array of TYPE=N strings");
+            std::stringstream entries(v.get<std::string>());
+            for (std::string entry; std::getline(entries, entry, ',');)
+                if (!entry.empty()) s.connector_max_concurrency.push_back(entry);
+        }
+        auto parsed = ParseConnectorLimits(s.connector_max_concurrency, std::string(name));
+        return parsed.ok() ? Ok() : Status(Bad(source, name, parsed.error().message));
     }
     if (name == "max_queued_runs") {
         ADXFLOW_TRY(want_int(s.max_queued_runs));

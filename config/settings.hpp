@@ -33,6 +33,7 @@ struct Settings {
     std::vector<std::filesystem::path> file_roots;
     int workers = 4;
     int max_concurrent_runs = 200;
+    std::vector<std::string> connector_max_concurrency;  // "TYPE=N" (core/connector_slots.hpp)
     int max_queued_runs = 10000;  // createRun answers 429 beyond this many Queued runs; 0: no limit
     int history_retention_days = 90;
     int history_prune_interval_secs = 3600;

@@ -22,6 +22,8 @@
 
 namespace adxflow {
 
+class ConnectorSlots;  // core/connector_slots.hpp
+
 // Per-call context: cancellation (user cancel, activity timeout, daemon shutdown) and the clock.
 struct OpContext {
     CancellationToken cancel;
@@ -104,6 +106,8 @@ class Sink {
 struct ConnectorEnv {
     // Local file access is confined to these folders (config `file_roots`, `--file-root`).
     std::vector<std::filesystem::path> file_roots;
+    // Per-connector concurrency (core/connector_slots.hpp); null: no limits.
+    std::shared_ptr<ConnectorSlots> slots;
 };
 
 // Fully resolved configuration of one side of a Copy, or of a Lookup: expressions evaluated, references

@@ -1,5 +1,6 @@
 // Activities owned by a connector (AzureDataExplorerCommand): the engine resolves the linked service the
 // activity names and hands over; the connector does the work and shapes the output.
+#include "core/connector_slots.hpp"
 #include "core/engine/activity.hpp"
 
 namespace adxflow::engine {
@@ -41,6 +42,8 @@ class ConnectorActivityExecutor final : public ActivityExecutor {
                              "linkedServiceName: a linked service of type '" + spec.linked_service_type +
                                  "' cannot run this activity",
                              "InvalidReference", task.activity_name);
+        ADXFLOW_ASSIGN_OR_RETURN(auto slot, AcquireSlots(task.services->connector_env.slots,
+                                                         {spec.linked_service_type}, task.op.cancel));
         return connector_.run_activity(spec, tp, task.op);
     }
 

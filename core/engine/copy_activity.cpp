@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "core/connector_slots.hpp"
 #include "core/crash_point.hpp"
 #include "core/engine/mapping.hpp"
 #include "core/engine/skipped_rows.hpp"
@@ -102,6 +103,10 @@ class CopyExecutor final : public ActivityExecutor {
         ADXFLOW_ASSIGN_OR_RETURN(ep.source_connector, FindConnector(task, ep.source_spec, "source"));
         ADXFLOW_ASSIGN_OR_RETURN(ep.sink_connector, FindConnector(task, ep.sink_spec, "sink"));
         const auto& env = task.services->connector_env;
+        ADXFLOW_ASSIGN_OR_RETURN(
+            auto slots,
+            AcquireSlots(env.slots, {ep.source_spec.linked_service_type, ep.sink_spec.linked_service_type},
+                         task.op.cancel));
         ADXFLOW_ASSIGN_OR_RETURN(auto source, ep.source_connector->make_source(ep.source_spec, env));
         ADXFLOW_ASSIGN_OR_RETURN(auto sink, ep.sink_connector->make_sink(ep.sink_spec, env));
         // enableSkipIncompatibleRow: rows that cannot be copied go to this log instead of failing the copy.
@@ -312,6 +317,8 @@ class LookupExecutor final : public ActivityExecutor {
         ADXFLOW_ASSIGN_OR_RETURN(EndpointSpec spec,
                                  ResolveEndpoint(task, *dataset, *source_settings, "typeProperties.dataset"));
         ADXFLOW_ASSIGN_OR_RETURN(const ConnectorDescriptor* connector, FindConnector(task, spec, "source"));
+        ADXFLOW_ASSIGN_OR_RETURN(auto slot, AcquireSlots(task.services->connector_env.slots,
+                                                         {spec.linked_service_type}, task.op.cancel));
         ADXFLOW_ASSIGN_OR_RETURN(auto source, connector->make_source(spec, task.services->connector_env));
         ADXFLOW_ASSIGN_OR_RETURN(Schema schema, source->Open(task.op));
 

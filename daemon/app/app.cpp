@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "connectors/builtin.hpp"
+#include "core/connector_slots.hpp"
 #include "core/engine/engine.hpp"
 #include "core/metrics.hpp"
 #include "daemon/app/sd_notify.hpp"
@@ -110,6 +111,11 @@ Status Daemon::Start() {
                 ErrorKind::kInvalidInput, "daemon.start",
                 "file root " + root.string() + " is not an existing folder (file_roots / --file-root)");
         env.file_roots.push_back(canonical);
+    }
+    if (!settings_.connector_max_concurrency.empty()) {
+        ADXFLOW_ASSIGN_OR_RETURN(auto limits, ParseConnectorLimits(settings_.connector_max_concurrency,
+                                                                   "connector_max_concurrency"));
+        env.slots = std::make_shared<ConnectorSlots>(limits);
     }
 
     ADXFLOW_ASSIGN_OR_RETURN(SecretBox box, SecretBox::LoadOrCreate(settings_.secrets_key_file, true));

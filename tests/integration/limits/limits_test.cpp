@@ -1,6 +1,7 @@
 // Back-pressure and paging against the real adxflowd: with one run slot and room for two queued runs, the
 // fourth createRun is refused with 429, a Retry-After and an error naming the limit, no run is created for
-// it and the refusal is counted in /metrics; once the queue drains, createRun is accepted again.
+// it and the refusal is counted in /metrics; once the queue drains, createRun is accepted again. And
+// connector_max_concurrency: runs sharing one connector slot all get through.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -96,6 +97,60 @@ TEST(Limits, AFullRunQueueAnswers429WithRetryAfterAndCreatesNothing) {
     for (const std::string id : {accepted[0], again->body.value("runId", std::string())}) {
         EXPECT_EQ(d.Arm("POST", "pipelineruns/" + id + "/cancel")->status, 200);
         EXPECT_EQ((*d.WaitForRun(id))["status"], "Cancelled");
+    }
+    EXPECT_EQ(d.Stop(), 0);
+}
+
+// connector_max_concurrency on the daemon: with one FileServer slot and four workers, eight Lookup runs
+// started together all succeed (each waits for the slot and gives it back; none is stuck).
+TEST(Limits, ConnectorConcurrencyLetsEveryRunThroughOneSlot) {
+    TempDir dir;
+    const std::filesystem::path files = dir.path() / "files";
+    std::filesystem::create_directories(files / "config");
+    WriteFile(files / "config/job.json", R"({"table": "Events"})");
+    DaemonOptions options;
+    options.data_dir = dir.path() / "data";
+    options.file_roots = {files};
+    options.extra_flags = {"--workers", "4", "--connector-max-concurrency", "FileServer=1"};
+    auto started = DaemonProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    auto& d = **started;
+    ASSERT_EQ(
+        d.Arm("PUT", "linkedservices/LocalFiles",
+              {{"properties", {{"type", "FileServer"}, {"typeProperties", {{"host", files.string()}}}}}})
+            ->status,
+        200);
+    ASSERT_EQ(
+        d.Arm(
+             "PUT", "datasets/JobConfig",
+             {{"properties",
+               {{"type", "Json"},
+                {"linkedServiceName", {{"referenceName", "LocalFiles"}, {"type", "LinkedServiceReference"}}},
+                {"typeProperties",
+                 {{"location",
+                   {{"type", "FileServerLocation"}, {"folderPath", "config"}, {"fileName", "job.json"}}}}}}}})
+            ->status,
+        200);
+    ASSERT_EQ(
+        d.Arm(
+             "PUT", "pipelines/ReadConfig",
+             {{"properties",
+               {{"activities",
+                 Json::array(
+                     {{{"name", "Read"},
+                       {"type", "Lookup"},
+                       {"typeProperties",
+                        {{"source", {{"type", "JsonSource"}}},
+                         {"dataset", {{"referenceName", "JobConfig"}, {"type", "DatasetReference"}}}}}}})}}}})
+            ->status,
+        200);
+    std::vector<std::string> runs;
+    for (int i = 0; i < 8; ++i)
+        runs.push_back(d.Arm("POST", "pipelines/ReadConfig/createRun", Json::object())->body["runId"]);
+    for (const auto& id : runs) {
+        auto run = d.WaitForRun(id);
+        ASSERT_TRUE(run.ok()) << run.error().message;
+        EXPECT_EQ((*run)["status"], "Succeeded") << run->dump();
     }
     EXPECT_EQ(d.Stop(), 0);
 }
