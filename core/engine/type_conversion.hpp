@@ -33,9 +33,4 @@ Result<TypeConversionSettings> ParseTypeConversionSettings(const Json& settings,
 // Converts `cell` (of type `from`) in place to `to`. Null stays null.
 Status ConvertCell(Value& cell, ColumnType from, ColumnType to, const TypeConversionSettings& settings);
 
-// Canonical datetime text (ISO 8601 UTC, 'Z', fraction trimmed) from a .NET-format `text`; nullopt when it
-// does not match. Exposed for the case tests.
-std::optional<std::string> ParseDateTimeWithFormat(std::string_view text, std::string_view format);
-std::optional<std::string> FormatDateTimeWithFormat(std::string_view canonical, std::string_view format);
-
 }  // namespace adxflow::engine
