@@ -81,7 +81,13 @@ void Engine::StartExecutePipeline(RunState& run, ActivityState& act, const expr:
         parameters = std::move(evaluated).value();
     }
     bool wait = false;
-    if (const Json* w = FindMember(tp, "waitOnCompletion"); w && !w->is_null()) {
+    const Json* w = FindMember(tp, "waitOnCompletion");
+    if (!w || w->is_null())
+        // ADF's activity page says true, its ARM API and SDKs false; ADF Studio always writes it. Say which.
+        spdlog::warn(
+            "run {} activity={}: waitOnCompletion is not set; not waiting for the child (the ARM default)",
+            run.run.run_id, name);
+    if (w && !w->is_null()) {
         auto evaluated = expr::Evaluate(*w, ctx);
         auto flag = evaluated.ok() ? AsBool(*evaluated) : std::nullopt;
         if (!flag)
