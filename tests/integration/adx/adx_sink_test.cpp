@@ -14,6 +14,7 @@
 #include "tests/support/azurite.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/emulator_process.hpp"
+#include "tests/support/kusto_table.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace adxflow::testing {
@@ -34,33 +35,7 @@ std::string OrdersCsv(int rows, int first = 0) {
     return csv;
 }
 
-// Collects a v1/v2 table as text.
-class Table final : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const kusto::TableInfo& t) override {
-        if (!primary && (v1 ? t.id == 0 : t.is_primary())) {
-            primary = t.id;
-            schema = t.schema;
-        }
-        return Ok();
-    }
-    Status OnRows(const kusto::TableInfo& t, const RowBatch& b) override {
-        if (!primary || t.id != *primary) return Ok();
-        for (size_t r = 0; r < b.rows(); ++r) {
-            std::vector<std::string> row;
-            for (size_t c = 0; c < b.width(); ++c) row.push_back(ValueToText(b.Row(r)[c]));
-            rows.push_back(row);
-        }
-        return Ok();
-    }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-    bool v1 = false;  // v1 answers: the first table; v2: the PrimaryResult
-    std::optional<int> primary;
-    Schema schema;
-    std::vector<std::vector<std::string>> rows;
-};
+using Table = KustoTextTable;
 
 class AdxSinkTest : public ::testing::Test {
   protected:
@@ -120,22 +95,9 @@ class AdxSinkTest : public ::testing::Test {
     static std::string Token() { return emulator_->ClientToken(kTenant, kAppId, kAppSecret); }
 
     // Runs a command (v1 mgmt) or query (v2) against Sales and returns its primary table.
-    static Table Kusto(const std::string& csl) {
-        const bool command = !csl.empty() && csl[0] == '.';
-        Table t;
-        t.v1 = command;
-        auto r = emulator_->Kusto("Sales", csl, Token());
-        EXPECT_TRUE(r.ok() && r->status == 200) << csl << ": " << (r.ok() ? r->body : r.error().message);
-        if (!r.ok() || r->status != 200) return t;
-        Status s = command ? kusto::ParseV1(r->body, t) : kusto::ParseV2(r->body, t);
-        EXPECT_TRUE(s.ok()) << csl;
-        return t;
-    }
+    static Table Kusto(const std::string& csl) { return QueryKusto(*emulator_, "Sales", csl, Token()); }
 
-    static int64_t Count(const std::string& query) {
-        Table t = Kusto(query + " | count");
-        return t.rows.empty() ? -1 : std::stoll(t.rows[0][0]);
-    }
+    static int64_t Count(const std::string& query) { return CountKusto(*emulator_, "Sales", query, Token()); }
 
     static void Put(const std::string& path, const Json& body) {
         auto r = daemon_->Arm("PUT", path, body);
@@ -235,9 +197,7 @@ TEST_F(AdxSinkTest, CsvIntoTableByColumnNameWithTagsEveryRowOnce) {
     // its ingest-by tag, the run's drop-by tag and the user's tag.
     Table extents = Kusto(".show table Orders extents");
     ASSERT_EQ(extents.rows.size(), 1u);
-    int tags_column = -1;
-    for (size_t i = 0; i < extents.schema.size(); ++i)
-        if (extents.schema[i].name == "Tags") tags_column = static_cast<int>(i);
+    const int tags_column = extents.Column("Tags");
     ASSERT_GE(tags_column, 0);
     for (const auto& e : extents.rows) {
         const std::string& tags = e[static_cast<size_t>(tags_column)];
