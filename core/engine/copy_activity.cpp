@@ -176,6 +176,7 @@ class CopyExecutor final : public ActivityExecutor {
 
         RowBatch batch, tail, mapped;
         uint64_t rows_seen = 0, rows_since_commit = 0, rows_written_now = 0;
+        uint64_t mapping_skipped = 0;  // rows the translator's conversions handed to the skip log
         const uint64_t resumed_rows = committed_rows;
         auto commit = [&]() -> Status {
             ADXFLOW_CRASH_POINT("copy.sink.before_commit");
@@ -210,6 +211,7 @@ class CopyExecutor final : public ActivityExecutor {
             if (!mapping.identity) {
                 if (auto m = ApplyMapping(mapping, *rows, mapped, task.op.incompatible_rows); !m.ok())
                     return fail(std::move(m).error());
+                mapping_skipped += rows->rows() - mapped.rows();
                 out = &mapped;
             }
             ADXFLOW_CRASH_POINT("copy.sink.before_write");
@@ -281,7 +283,9 @@ class CopyExecutor final : public ActivityExecutor {
         if (out.files_written) output["filesWritten"] = out.files_written;
         if (skipped) {
             output.update(skipped->OutputFields());
-            output["rowsRead"] = in.rows_read + skipped->skipped();  // ADF counts skipped rows as read
+            // ADF counts skipped rows as read; rows the mapping skipped were read (and counted) already.
+            output["rowsRead"] = in.rows_read + skipped->skipped() - mapping_skipped;
+            output["rowsCopied"] = committed_rows - mapping_skipped;
         }
         if (resumed_rows > 0) output["resumedFromRow"] = resumed_rows;  // adxflow extension: resumed attempt
         return output;

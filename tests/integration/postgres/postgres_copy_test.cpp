@@ -369,6 +369,54 @@ TEST_F(PostgresCopyTest, LookupOnPostgres) {
     EXPECT_FALSE(by_name["None"].contains("firstRow")) << by_name["None"].dump();
 }
 
+// A TabularTranslator with typeConversion turns ADX strings into the PostgreSQL columns' types; a row that
+// does not convert fails the Copy, or is skipped and counted with enableSkipIncompatibleRow.
+TEST_F(PostgresCopyTest, TypeConversionIntoPostgres) {
+    const std::string query =
+        "datatable(Code:string, When:string, Price:string) ['1', '05/06/2024 07:08', '1.25', '2', "
+        "'06/06/2024 "
+        "00:00', '2.5', 'x3', '07/06/2024 00:00', '3', '4', '08/06/2024 23:59', '4.75']";
+    Json translator = {
+        {"type", "TabularTranslator"},
+        {"typeConversion", true},
+        {"typeConversionSettings", {{"dateTimeFormat", "dd/MM/yyyy HH:mm"}}},
+        {"mappings",
+         {{{"source", {{"name", "Code"}}}, {"sink", {{"name", "id"}, {"type", "Int64"}}}},
+          {{"source", {{"name", "When"}}}, {"sink", {{"name", "at"}, {"type", "DateTime"}}}},
+          {{"source", {{"name", "Price"}}}, {"sink", {{"name", "price"}, {"type", "Decimal"}}}}}}};
+    for (bool skip : {false, true}) {
+        SCOPED_TRACE(skip ? "skipping" : "failing");
+        Sql("DROP TABLE IF EXISTS converted; CREATE TABLE converted (id bigint, at timestamptz, price "
+            "numeric)");
+        Json tp = {{"source", {{"type", "AzureDataExplorerSource"}, {"query", query}}},
+                   {"sink", {{"type", "AzurePostgreSqlSink"}, {"writeMethod", "CopyCommand"}}},
+                   {"translator", translator}};
+        if (skip) tp["enableSkipIncompatibleRow"] = true;
+        Json copy = {{"name", "Convert"},
+                     {"type", "Copy"},
+                     {"inputs", Json::array({Ref("AdxTable", {{"table", "unused"}})})},
+                     {"outputs", Json::array({Ref("AzPgTable", {{"table", "converted"}})})},
+                     {"typeProperties", tp}};
+        auto [run, acts] = Run(skip ? "ConvertSkip" : "ConvertFail", Json::array({copy}));
+        if (!skip) {
+            EXPECT_EQ(run.value("status", ""), "Failed") << acts.dump(2);
+            const std::string message = acts[0]["error"].value("message", "");
+            EXPECT_NE(message.find("column 'id': cannot convert 'x3' from string to long"), std::string::npos)
+                << acts.dump(2);
+            EXPECT_EQ(Sql("SELECT count(*) FROM converted"), "0\n");
+            continue;
+        }
+        ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+        EXPECT_EQ(acts[0]["output"].value("rowsCopied", 0), 3);
+        EXPECT_EQ(acts[0]["output"].value("rowsSkipped", 0), 1);
+        EXPECT_EQ(acts[0]["output"].value("rowsRead", 0), 4);
+        EXPECT_EQ(Sql("SELECT string_agg(id || '|' || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') "
+                      "|| '|' || "
+                      "price, ',' ORDER BY id) FROM converted"),
+                  "1|2024-06-05 07:08|1.25,2|2024-06-06 00:00|2.5,4|2024-06-08 23:59|4.75\n");
+    }
+}
+
 TEST_F(PostgresCopyTest, PasswordFromKeyVault) {
     Sql("DROP TABLE IF EXISTS config; CREATE TABLE config (k text); INSERT INTO config VALUES ('from "
         "vault')");
