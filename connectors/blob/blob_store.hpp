@@ -2,11 +2,12 @@
 // A blob container as a FileStore (connectors/common/format/store.hpp), through the project's Blob REST
 // client.
 //
-// Reads stream by ranged GETs of kReadRangeBytes: memory is one range whatever the blob size.
-// Writes stage blocks of `block_size` bytes (Put Block) and commit them with Put Block List on Publish, so a
-// blob appears whole or not at all: an upload that fails or is killed leaves only uncommitted blocks, which
-// the service discards (after a week; they are invisible until then). Block ids are derived from the run and
-// the activity, so that the next attempt of the same activity run re-stages the same ids: Commit returns
+// Reads stream by ranged GETs of kReadRangeBytes, one range ahead: memory is two ranges whatever the blob
+// size. Writes stage blocks of `block_size` bytes (Put Block) and commit them with Put Block List on Publish,
+// so a blob appears whole or not at all: an upload that fails or is killed leaves only uncommitted blocks,
+// which the service discards (after a week; they are invisible until then). Block ids are derived from the
+// run and the activity, so that the next attempt of the same activity run re-stages the same ids: Commit
+// returns
 // {"blob", "blocks", "bytes"} and a resumed upload continues with the next block.
 
 #include <memory>

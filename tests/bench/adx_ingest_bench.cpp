@@ -2,7 +2,12 @@
 // AzureDataExplorerSink) against the official Node SDK (azure-kusto-ingest
 // QueuedIngestClient.ingestFromFile), same Azurite, same emulator, same file, side by side in one run.
 //
-//   adxflow_adx_ingest_bench [--rows 1000000] [--reps 3] [--verify-rows 100000] [-- daemon flags...]
+//   adxflow_adx_ingest_bench [--rows 1000000] [--reps 3] [--verify-rows 100000] [--source file|blob]
+//                            [-- daemon flags...]
+//
+// --source blob: adxflowd reads the CSV from an Azurite container (AzureBlobStorage, ranged GETs) instead of
+// a local file; the SDK side still ingests the local file (a script would download the blob first). The
+// daemon's peak RSS growth over each run is printed (VmHWM reset before it).
 //
 // Two phases, each with its own emulator and daemon on one Azurite:
 //  1. Correctness (emulator storing rows): both sides ingest the first --verify-rows rows of the same
@@ -31,6 +36,7 @@
 
 #include <unistd.h>
 
+#include "connectors/common/azure/blob_client.hpp"
 #include "tests/bench/proc_stats.hpp"
 #include "tests/support/azurite.hpp"
 #include "tests/support/child_process.hpp"
@@ -48,6 +54,7 @@ using adxflow::bench::CpuSeconds;
 namespace {
 
 constexpr double kGoalRatio = 3.0;
+bool g_blob_source = false;  // --source blob
 constexpr const char* kDatabase = "Bench";
 constexpr const char* kTableSchema =
     "(id:long, ts:datetime, user:string, amount:real, active:bool, count:int, note:string, props:dynamic)";
@@ -213,16 +220,26 @@ Stack StartStack(const fs::path& dir, const fs::path& files, AzuriteProcess& azu
         {{"properties",
           {{"type", "AzureDataExplorer"},
            {"typeProperties", {{"endpoint", s.emulator->url()}, {"database", kDatabase}}}}}});
+    Put(d, "linkedservices/Blob",
+        {{"properties",
+          {{"type", "AzureBlobStorage"},
+           {"typeProperties", {{"connectionString", azurite.connection_string()}}}}}});
+    Json location = {{"type", "FileServerLocation"},
+                     {"folderPath", "in"},
+                     {"fileName", {{"value", "@dataset().file"}, {"type", "Expression"}}}};
+    if (g_blob_source)
+        location = {{"type", "AzureBlobStorageLocation"},
+                    {"container", "bench"},
+                    {"folderPath", "in"},
+                    {"fileName", location["fileName"]}};
     Put(d, "datasets/InCsv",
         {{"properties",
           {{"type", "DelimitedText"},
-           {"linkedServiceName", {{"referenceName", "Files"}, {"type", "LinkedServiceReference"}}},
+           {"linkedServiceName",
+            {{"referenceName", g_blob_source ? "Blob" : "Files"}, {"type", "LinkedServiceReference"}}},
            {"parameters", {{"file", {{"type", "String"}}}}},
            {"typeProperties",
-            {{"location",
-              {{"type", "FileServerLocation"},
-               {"folderPath", "in"},
-               {"fileName", {{"value", "@dataset().file"}, {"type", "Expression"}}}}},
+            {{"location", location},
              {"columnDelimiter", ","},
              {"quoteChar", "\""},
              {"escapeChar", "\""},
@@ -245,8 +262,9 @@ bool CreateTable(EmulatorProcess& emulator, const std::string& table) {
 struct RunResult {
     bool ok = false;
     double seconds = 0;
-    double cpu_seconds = 0;  // the process's user + system CPU over the run (the daemon's; the SDK's node)
-    int64_t rows = 0;        // adxflow: rowsCopied
+    double cpu_seconds = 0;   // the process's user + system CPU over the run (the daemon's; the SDK's node)
+    long rss_growth_kb = -1;  // adxflow: peak RSS over the run minus RSS before it
+    int64_t rows = 0;         // adxflow: rowsCopied
     std::string error;
 };
 
@@ -265,6 +283,8 @@ RunResult RunAdxflow(DaemonProcess& d, const std::string& file, const std::strin
          {{"source", {{"type", "DelimitedTextSource"}}}, {"sink", {{"type", "AzureDataExplorerSink"}}}}}};
     Put(d, "pipelines/Ingest", {{"properties", {{"activities", Json::array({copy})}}}});
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    adxflow::bench::ResetPeak(d.pid());
+    const long rss_before = adxflow::bench::ProcStatusKb(d.pid(), "VmRSS");
     const double cpu_before = CpuSeconds(d.pid());
     const auto started = Steady::now();
     auto created = d.Arm("POST", "pipelines/Ingest/createRun", Json::object());
@@ -276,6 +296,7 @@ RunResult RunAdxflow(DaemonProcess& d, const std::string& file, const std::strin
     auto run = d.WaitForRun(id, std::chrono::seconds(1800));
     r.seconds = std::chrono::duration<double>(Steady::now() - started).count();
     r.cpu_seconds = CpuSeconds(d.pid()) - cpu_before;
+    r.rss_growth_kb = adxflow::bench::ProcStatusKb(d.pid(), "VmHWM") - rss_before;
     auto acts = d.ActivityRuns(id);
     if (!run.ok() || run->value("status", "") != "Succeeded") {
         r.error = "adxflow run did not succeed: " + (run.ok() ? run->dump() : run.error().message) + "\n" +
@@ -415,9 +436,12 @@ int main(int argc, char** argv) {
             verify_rows = std::stoll(argv[++i]);
         else if (flag == "--reps")
             reps = std::stoi(argv[++i]);
+        else if (flag == "--source" &&
+                 (std::string(argv[i + 1]) == "file" || std::string(argv[i + 1]) == "blob"))
+            g_blob_source = std::string(argv[++i]) == "blob";
         else {
             std::cerr << "usage: adxflow_adx_ingest_bench [--rows N] [--reps N] [--verify-rows N] "
-                         "[-- daemon flags]\n";
+                         "[--source file|blob] [-- daemon flags]\n";
             return 2;
         }
     }
@@ -429,14 +453,29 @@ int main(int argc, char** argv) {
     WriteCsv(big, rows);
     const Expected small_expected = WriteCsv(small, std::min(rows, verify_rows));
     const double mb = static_cast<double>(fs::file_size(big)) / 1e6;
-    std::printf("CSV -> ADX queued ingestion: %" PRId64
+    std::printf("CSV %s -> ADX queued ingestion: %" PRId64
                 " rows x 8 columns, %.1f MB (generated in %.1f s), %d repetitions\n",
-                rows, mb, std::chrono::duration<double>(Steady::now() - gen_started).count(), reps);
+                g_blob_source ? "blob" : "file", rows, mb,
+                std::chrono::duration<double>(Steady::now() - gen_started).count(), reps);
 
     auto azurite = AzuriteProcess::Start();
     if (!azurite.ok()) {
         std::cerr << azurite.error().message << "\n";
         return 1;
+    }
+    if (g_blob_source) {
+        // The same two files as blobs, uploaded block by block before anything is timed.
+        auto account = azure::ParseConnectionString((*azurite)->connection_string());
+        http::HttpClient http;
+        azure::BlobClient blobs(*account, http);
+        if (!blobs.CreateContainer("bench").ok()) return 1;
+        for (const fs::path& f : {big, small}) {
+            Status up = blobs.Upload("bench", "in/" + f.filename().string(), ReadFile(f));
+            if (!up.ok()) {
+                std::cerr << up.error().message << "\n";
+                return 1;
+            }
+        }
     }
     bool failed = false;
     {
@@ -448,8 +487,8 @@ int main(int argc, char** argv) {
     Stack s = StartStack(work.path() / "speed", files, **azurite, /*discard=*/true, daemon_flags);
     std::printf("speed: emulator %s with --ingest-sink discard, adxflowd pid %d\n", s.emulator->url().c_str(),
                 static_cast<int>(s.daemon->pid()));
-    std::printf("%-4s %10s %10s %12s %10s %8s %14s %10s\n", "rep", "adxflow s", "SDK s", "adxflow MB/s",
-                "SDK MB/s", "ratio", "adxflow CPU s", "SDK CPU s");
+    std::printf("%-4s %10s %10s %12s %10s %8s %14s %10s %14s\n", "rep", "adxflow s", "SDK s", "adxflow MB/s",
+                "SDK MB/s", "ratio", "adxflow CPU s", "SDK CPU s", "adxflow +RSS MB");
     std::vector<double> ratios;
     for (int rep = 1; rep <= reps && !failed; ++rep) {
         // Each side its own table, new per repetition; who goes first alternates.
@@ -475,9 +514,9 @@ int main(int argc, char** argv) {
         }
         const double ours_rate = mb / ours.seconds, their_rate = mb / theirs.seconds;
         ratios.push_back(ours_rate / their_rate);
-        std::printf("%-4d %10.2f %10.2f %12.1f %10.1f %7.2fx %14.2f %10.2f\n", rep, ours.seconds,
+        std::printf("%-4d %10.2f %10.2f %12.1f %10.1f %7.2fx %14.2f %10.2f %14.1f\n", rep, ours.seconds,
                     theirs.seconds, ours_rate, their_rate, ours_rate / their_rate, ours.cpu_seconds,
-                    theirs.cpu_seconds);
+                    theirs.cpu_seconds, static_cast<double>(ours.rss_growth_kb) / 1024.0);
     }
     if (!failed) {
         auto failures = Kusto(*s.emulator, ".show ingestion failures");

@@ -492,6 +492,29 @@ TEST_F(BlobCopyTest, IncompatibleRowsFailTheCopyUnlessSkippedAndLogged) {
     EXPECT_NE(redirected_rows.find("IncompatibleRow"), std::string::npos) << redirected_rows;
 }
 
+// POST linkedservices/{name}/testConnection: the credentials proved by one listing; a wrong key fails
+// "reach".
+TEST_F(BlobCopyTest, TestConnectionProvesTheCredentials) {
+    auto good = daemon_->Arm("POST", "linkedservices/Blob/testConnection", Json::object());
+    ASSERT_TRUE(good.ok());
+    ASSERT_EQ(good->status, 200) << good->text;
+    EXPECT_TRUE(good->body.value("succeeded", false)) << good->body.dump(2);
+
+    std::string wrong = azurite_->connection_string();
+    const size_t key = wrong.find("AccountKey=") + 11;
+    wrong.replace(key, wrong.find(';', key) - key, std::string(43, 'A') + "=");
+    Put("linkedservices/WrongKey",
+        {{"properties",
+          {{"type", "AzureBlobStorage"},
+           {"typeProperties", {{"connectionString", {{"type", "SecureString"}, {"value", wrong}}}}}}}});
+    auto bad = daemon_->Arm("POST", "linkedservices/WrongKey/testConnection", Json::object());
+    ASSERT_TRUE(bad.ok());
+    ASSERT_EQ(bad->status, 200) << bad->text;
+    EXPECT_FALSE(bad->body.value("succeeded", true)) << bad->body.dump(2);
+    EXPECT_EQ(bad->body.value("failedStep", ""), "reach") << bad->body.dump(2);
+    EXPECT_EQ(bad->text.find(std::string(43, 'A')), std::string::npos) << "the key leaked: " << bad->text;
+}
+
 // kill -9 while a blob is being uploaded: blocks are staged but no blob shows; after the restart the run
 // resumes from its checkpoint and the blob holds every row once.
 TEST_F(BlobCopyTest, AKilledUploadLeavesNoPartialBlob) {
