@@ -7,8 +7,7 @@
 // so a blob appears whole or not at all: an upload that fails or is killed leaves only uncommitted blocks,
 // which the service discards (after a week; they are invisible until then). Block ids are derived from the
 // run and the activity, so that the next attempt of the same activity run re-stages the same ids: Commit
-// returns
-// {"blob", "blocks", "bytes"} and a resumed upload continues with the next block.
+// returns {"blob", "blocks", "bytes"} and a resumed upload continues with the next block.
 
 #include <memory>
 #include <string>
