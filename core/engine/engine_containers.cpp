@@ -17,6 +17,7 @@ namespace {
 
 constexpr size_t kDefaultBatchCount = 20;
 constexpr size_t kMaxBatchCount = 50;
+constexpr size_t kMaxForEachItems = 100000;  // ADF's limit
 constexpr Millis kDefaultUntilTimeout = std::chrono::hours(24 * 7);
 
 std::string TypeName(const Json& value) {
@@ -210,6 +211,9 @@ void Engine::StartContainer(RunState& run, ActivityState& act, const expr::EvalC
             if (!items->is_array())
                 return fail(ContainerError(name, "typeProperties.items must evaluate to an array, got " +
                                                      std::string(TypeName(*items))));
+            if (items->size() > kMaxForEachItems)
+                return fail(ContainerError(name, "typeProperties.items has " + std::to_string(items->size()) +
+                                                     " items; a ForEach iterates at most 100000"));
             cs->items = std::move(items).value();
             cs->finished.assign(cs->items.size(), 0);
         }

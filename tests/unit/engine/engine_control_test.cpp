@@ -196,5 +196,28 @@ TEST(EngineControl, RestartInTheMiddleOfAForEachResumesUnfinishedIterations) {
     EXPECT_EQ(LastRecords(records)["Loop"].status, "Succeeded");
 }
 
+// ADF's limit: a ForEach iterates at most 100,000 items; more fails the ForEach before any iteration.
+TEST(EngineControl, ForEachOverMoreThan100000ItemsFails) {
+    EngineHarness h;
+    Json items = Json::array();
+    for (int i = 0; i <= 100000; ++i) items.push_back(i);
+    Json pipeline = {
+        {"activities",
+         Json::array(
+             {{{"name", "Loop"},
+               {"type", "ForEach"},
+               {"typeProperties",
+                {{"items", items},
+                 {"activities", Json::array({{{"name", "W"},
+                                              {"type", "Wait"},
+                                              {"typeProperties", {{"waitTimeInSeconds", 0}}}}})}}}}})}};
+    auto created = h.Create(pipeline);
+    ASSERT_TRUE(created.ok()) << created.error().Describe();
+    PipelineRun run = h.WaitForEnd(created->run_id);
+    EXPECT_EQ(run.status, "Failed");
+    EXPECT_NE(run.message.find("a ForEach iterates at most 100000"), std::string::npos) << run.message;
+    EXPECT_EQ(h.Activities(run.run_id).size(), 1u);  // the ForEach alone
+}
+
 }  // namespace
 }  // namespace adxflow::engine
