@@ -66,6 +66,8 @@ class FactoryApi {
     // Trigger routes (triggers_api.cpp); nullopt when the request is not trigger-specific.
     std::optional<Response> HandleTriggers(const Request& request, const Route& route);
     Response QueryTriggerRuns(const Request& request);
+    // 400 TumblingWindowTriggerStartTimeUpdateNotAllowed when a PUT moves the windows of a trigger that has some.
+    std::optional<Response> TumblingWindowChange(const std::string& name, const Json& properties);
     // Trigger routes (triggers_api.cpp); nullopt when the request is not trigger-specific.
     std::optional<Response> HandleTriggers(const Request& request, const Route& route);
     Response QueryTriggerRuns(const Request& request);

@@ -58,6 +58,28 @@ void AddRuntimeState(triggers::TriggerService& service, Json& envelope) {
 
 }  // namespace
 
+std::optional<Response> FactoryApi::TumblingWindowChange(const std::string& name, const Json& properties) {
+    auto stored = d_.store->GetResource("triggers", name);
+    if (!stored.ok()) return ErrorResponse(stored.error());
+    if (!*stored) return std::nullopt;
+    const Json* old_props = FindMember((*stored)->body, "properties");
+    if (!old_props) return std::nullopt;
+    auto before = triggers::ParseTrigger(*old_props);
+    auto after = triggers::ParseTrigger(properties);
+    if (!before.ok() || !after.ok() || !before->tumbling || !after->tumbling) return std::nullopt;
+    auto last = d_.trigger_runs->LastWindowStart(name);
+    if (!last.ok()) return ErrorResponse(last.error());
+    if (!*last) return std::nullopt;  // no window yet: free to change
+    const auto& b = *before->tumbling;
+    const auto& a = *after->tumbling;
+    if (b.start != a.start || b.frequency != a.frequency || b.interval != a.interval)
+        return ErrorResponse(400, "TumblingWindowTriggerStartTimeUpdateNotAllowed",
+                             "The startTime, frequency and interval of tumbling window trigger '" + name +
+                                 "' cannot change once it has windows; create a new trigger instead.",
+                             "properties.typeProperties.startTime");
+    return std::nullopt;
+}
+
 std::optional<Response> FactoryApi::HandleTriggers(const Request& req, const Route& route) {
     if (!d_.triggers || !d_.trigger_runs) return std::nullopt;
     const auto& r = route.rest;
@@ -110,6 +132,12 @@ std::optional<Response> FactoryApi::HandleTriggers(const Request& req, const Rou
                         400, "BadRequest",
                         path + ": '" + dep.trigger + "' is not an existing tumbling window trigger", path);
             }
+        }
+        // ADF: a tumbling window trigger's windows are fixed once it has run; startTime, frequency and
+        // interval cannot change (endTime and the rest can).
+        if (props && props->is_object()) {
+            auto refused = TumblingWindowChange(r[1], *props);
+            if (refused) return refused;
         }
         // runtimeState is read-only: whatever the body says, the stored state stands.
         Response res = HandleResource(req, route);

@@ -186,6 +186,16 @@ TEST_F(TriggerApiTest, TumblingWindowsBackfillThroughTheEngineAndRerun) {
     EXPECT_EQ(status_filter["value"].size(), 0u);
     Send("POST", "queryTriggerRuns", Json::object(), 400);
     Send("POST", "triggers/TW/triggerRuns/nope/rerun", Json::object(), 404);
+
+    // Once windows exist, their grid cannot move (ADF's error); endTime can change.
+    Send("POST", "triggers/TW/stop", Json::object(), 200);
+    auto moved = Send("PUT", "triggers/TW",
+                      Tumbling(FormatTimestamp(three_hours_ago + std::chrono::minutes(30))), 400);
+    EXPECT_EQ(moved["error"]["code"], "TumblingWindowTriggerStartTimeUpdateNotAllowed") << moved;
+    Send("PUT", "triggers/TW",
+         Tumbling(FormatTimestamp(three_hours_ago),
+                  {{"endTime", FormatTimestamp(three_hours_ago + std::chrono::hours(2))}}),
+         200);
 }
 
 }  // namespace
