@@ -53,6 +53,15 @@ class LocalUpload final : public format::StoreUpload {
         auto opened = format::FileWriter::Open(temp_, format::FileWriter::Mode::kResume, committed_);
         if (!opened.ok()) {
             Error e = std::move(opened).error();
+            // A prepared publication (the whole file, its final size known) whose temp file is gone was
+            // renamed into place before the daemon died: it is published.
+            std::error_code size_ec;
+            if (e.kind == ErrorKind::kNotFound && checkpoint.value("prepared", false) &&
+                fs::file_size(target_, size_ec) == committed_ && !size_ec) {
+                size_ = committed_;
+                published_ = true;
+                return Ok();
+            }
             if (e.kind == ErrorKind::kNotFound) {
                 e.kind = ErrorKind::kConflict;
                 e.message =
@@ -65,7 +74,7 @@ class LocalUpload final : public format::StoreUpload {
     }
 
     Status Write(std::string_view data) override { return file_->Write(data); }
-    Status Flush() override { return file_->Flush(); }
+    Status Flush() override { return file_ ? file_->Flush() : Ok(); }  // none once found published
     uint64_t size() const override { return file_ ? file_->size() : size_; }
 
     Result<Json> Commit(const OpContext&) override {
@@ -76,6 +85,7 @@ class LocalUpload final : public format::StoreUpload {
     }
 
     Status Publish(const OpContext&) override {
+        if (published_) return Ok();  // found published by Start
         ADXFLOW_TRY(file_->Sync());
         size_ = file_->size();
         file_->Close();

@@ -56,6 +56,13 @@ Status StoreSink::Open(const Schema& schema, const Json& checkpoint, const OpCon
         if (merge_binary_) ADXFLOW_TRY(OpenUpload(target_, nullptr, ctx));
         return Ok();
     }
+    if (checkpoint.is_object() && checkpoint.value("prepared", false)) {
+        // A prepared publication (PrepareFinish) of an earlier attempt: only Finish follows.
+        prepared_ = true;
+        committed_rows_ = checkpoint.value("rows", uint64_t{0});
+        has_commit_ = true;
+        return OpenUpload(target_, checkpoint, ctx);
+    }
     const bool resume = !checkpoint.is_null();
     if (resume) {
         const Json* rows = FindMember(checkpoint, "rows");
@@ -133,9 +140,23 @@ Result<Json> StoreSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
     return cp;
 }
 
+Result<Json> StoreSink::PrepareFinish(const OpContext& ctx) {
+    if (!opened_ || format_.format == FileFormat::kBinary || !upload_ || !rows_) return Json(nullptr);
+    ADXFLOW_TRY(rows_->End());
+    rows_.reset();
+    committed_rows_ += pending_rows_;
+    pending_rows_ = 0;
+    if (encoder_) ADXFLOW_TRY(encoder_->Flush());
+    ADXFLOW_ASSIGN_OR_RETURN(Json cp, upload_->Commit(ctx));
+    prepared_ = true;
+    cp["rows"] = committed_rows_;
+    cp["prepared"] = true;
+    return cp;
+}
+
 Status StoreSink::Finish(const OpContext& ctx) {
     if (!opened_) return Internal("store.finish", "Finish before Open");
-    if (rows_) {
+    if (rows_ && !prepared_) {
         ADXFLOW_TRY(rows_->End());
         committed_rows_ += pending_rows_;
         pending_rows_ = 0;

@@ -30,6 +30,10 @@ class StoreSink : public Sink {
     Status Open(const Schema& schema, const Json& checkpoint, const OpContext& ctx) override;
     Status Write(const RowBatch& batch, const OpContext& ctx) override;
     Result<Json> CommitChunk(const ChunkKey& key, const OpContext& ctx) override;
+    // Tabular: ends the file (footer, last gzip member) and makes it durable under its temporary name; the
+    // checkpoint (upload checkpoint + {"rows", "prepared": true}) lets a daemon killed while or after
+    // Finish renamed it recognise the publication as done instead of failing on the missing temp file.
+    Result<Json> PrepareFinish(const OpContext& ctx) override;
     Status Finish(const OpContext& ctx) override;
     void Abort() noexcept override;
     SinkStats stats() const override;
@@ -64,6 +68,7 @@ class StoreSink : public Sink {
     bool opened_ = false;
     bool has_commit_ = false;  // a commit exists, in this attempt or the one resumed from
     bool finished_ = false;
+    bool prepared_ = false;  // PrepareFinish ended the file, or Open resumed a prepared one: Finish publishes
     std::string last_key_;
     Json last_checkpoint_;
 };
