@@ -135,9 +135,13 @@ void Engine::StartExecutePipeline(RunState& run, ActivityState& act, const expr:
         return fail(e);
     }
     const PipelineRun child_run = (*child)->run;
-    act.record.input = {{"pipeline", {{"referenceName", *child_name}, {"type", "PipelineReference"}}},
-                        {"parameters", parameters},
-                        {"waitOnCompletion", wait}};
+    // policy.secureInput (the one policy ADF gives ExecutePipeline) keeps the parameters out of the record.
+    act.record.input =
+        act.policy.secure_input
+            ? Json{{"secure", true}}
+            : Json{{"pipeline", {{"referenceName", *child_name}, {"type", "PipelineReference"}}},
+                   {"parameters", parameters},
+                   {"waitOnCompletion", wait}};
     act.record.checkpoint = {{"pipelineRunId", child_run.run_id}, {"waitOnCompletion", wait}};
     (void)runs_.UpdateActivityRun(act.record);
     (void)runs_.SaveCheckpoint(act.record.activity_run_id, act.record.checkpoint);

@@ -149,6 +149,20 @@ TEST(EngineExecutePipeline, ChildFailureFailsTheActivity) {
     EXPECT_EQ(records.count("Next"), 0u);
 }
 
+TEST(EngineExecutePipeline, SecureInputKeepsTheParametersOutOfTheRecord) {
+    EngineHarness h;
+    h.definitions.PutPipeline("Child", {{"parameters", {{"key", {{"type", "String"}}}}},
+                                        {"activities", Json::array({WaitActivity("W", 0)})}});
+    Json call = Exec("Call", "Child", {{"key", "s3cret"}}, true);
+    call["policy"] = {{"secureInput", true}};
+    auto created = h.Create({{"activities", Json::array({call})}}, Json::object(), "Parent");
+    ASSERT_TRUE(created.ok()) << created.error().Describe();
+    EXPECT_EQ(h.WaitForEnd(created->run_id).status, "Succeeded");
+    auto exec = LastRecords(h.Activities(created->run_id))["Call"];
+    EXPECT_EQ(exec.input, (Json{{"secure", true}}));
+    EXPECT_EQ(exec.input.dump().find("s3cret"), std::string::npos);
+}
+
 TEST(EngineExecutePipeline, UnknownPipelineOrBadParametersFailTheActivity) {
     EngineHarness h;
     h.definitions.PutPipeline("Typed", {{"parameters", {{"n", {{"type", "Int"}}}}},
