@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "connectors/common/azure/blob_client.hpp"
 #include "connectors/common/kusto/response.hpp"
 #include "tests/support/azurite.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -142,6 +143,30 @@ class PostgresCopyTest : public ::testing::Test {
                {"typeProperties",
                 {{"schema", "public"},
                  {"table", {{"value", "@dataset().table"}, {"type", "Expression"}}}}}}}});
+        Put("linkedservices/Blob",
+            {{"properties",
+              {{"type", "AzureBlobStorage"},
+               {"typeProperties",
+                {{"connectionString",
+                  {{"type", "SecureString"}, {"value", azurite_->connection_string()}}}}}}}});
+        for (const char* format : {"DelimitedText", "Json"}) {
+            Json props = {{"location",
+                           {{"type", "AzureBlobStorageLocation"},
+                            {"container", "exports"},
+                            {"folderPath", "pg"},
+                            {"fileName", {{"value", "@dataset().file"}, {"type", "Expression"}}}}}};
+            if (std::string(format) == "DelimitedText") {
+                props["columnDelimiter"] = ",";
+                props["escapeChar"] = "\"";
+                props["firstRowAsHeader"] = true;
+            }
+            Put(std::string("datasets/Blob") + format,
+                {{"properties",
+                  {{"type", format},
+                   {"linkedServiceName", {{"referenceName", "Blob"}, {"type", "LinkedServiceReference"}}},
+                   {"parameters", {{"file", {{"type", "String"}}}}},
+                   {"typeProperties", props}}}});
+        }
         // The same server with its password in Key Vault (the emulator's vault, read with the daemon's
         // system-assigned identity).
         Put("linkedservices/Vault",
@@ -415,6 +440,66 @@ TEST_F(PostgresCopyTest, TypeConversionIntoPostgres) {
                       "price, ',' ORDER BY id) FROM converted"),
                   "1|2024-06-05 07:08|1.25,2|2024-06-06 00:00|2.5,4|2024-06-08 23:59|4.75\n");
     }
+}
+
+// PostgreSQL -> Blob (Azurite), as CSV and as JSON lines: every row, the typed values as each format writes
+// them.
+TEST_F(PostgresCopyTest, PostgresToBlob) {
+    Sql(R"(DROP TABLE IF EXISTS exported; CREATE TABLE exported (id bigint, name text, amount numeric(12,3), at timestamptz,
+             doc jsonb, flag boolean, ratio real);
+           INSERT INTO exported SELECT g, 'n' || g, g / 8.0, timestamptz '2024-01-01 00:00:00.25+00' + g * interval '1 minute',
+               jsonb_build_object('g', g), g % 2 = 0, g / 4.0 FROM generate_series(1, 1500) g;
+           INSERT INTO exported VALUES (0, E'tab\there, "q"; back\\slash\nline2 \u00e9', NULL, NULL, NULL, NULL, NULL);)");
+    http::HttpClient http;
+    auto account = azure::ParseConnectionString(azurite_->connection_string());
+    ASSERT_TRUE(account.ok());
+    azure::BlobClient blobs(*account, http);
+    ASSERT_TRUE(blobs.CreateContainer("exports").ok());
+    auto copy = [](const std::string& name, const std::string& dataset, const std::string& file,
+                   const char* sink) {
+        return Json{
+            {"name", name},
+            {"type", "Copy"},
+            {"inputs", Json::array({Ref("PgTable", {{"table", "exported"}})})},
+            {"outputs", Json::array({Ref(dataset, {{"file", file}})})},
+            {"typeProperties",
+             {{"source", {{"type", "PostgreSqlV2Source"}, {"query", "SELECT * FROM exported ORDER BY id"}}},
+              {"sink", {{"type", sink}}}}}};
+    };
+    auto [run, acts] =
+        Run("PgToBlob", Json::array({copy("Csv", "BlobDelimitedText", "out.csv", "DelimitedTextSink"),
+                                     copy("Json", "BlobJson", "out.json", "JsonSink")}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    for (const auto& a : acts) EXPECT_EQ(a["output"].value("rowsCopied", 0), 1501) << a.dump(2);
+
+    auto json = blobs.GetBlob("exports", "pg/out.json");
+    ASSERT_TRUE(json.ok()) << json.error().message;
+    std::vector<Json> lines;
+    size_t start = 0;
+    for (size_t nl; (nl = json->find('\n', start)) != std::string::npos; start = nl + 1)
+        lines.push_back(Json::parse(json->substr(start, nl - start)));
+    ASSERT_EQ(lines.size(), 1501u);
+    EXPECT_EQ(lines[0],
+              Json::parse(R"({"id":0,"name":"tab\there, \"q\"; back\\slash\nline2 \u00e9","amount":null,
+                                         "at":null,"doc":null,"flag":null,"ratio":null})"));
+    for (int64_t g = 1; g <= 1500; ++g) {
+        const Json& l = lines[static_cast<size_t>(g)];
+        ASSERT_EQ(l["id"], g);
+        ASSERT_EQ(l["doc"], Json({{"g", g}}));
+        ASSERT_EQ(l["flag"], g % 2 == 0);
+        ASSERT_EQ(l["ratio"], static_cast<double>(g) / 4.0);
+    }
+    EXPECT_EQ(lines[3]["amount"], "0.375");
+    EXPECT_EQ(lines[3]["at"], "2024-01-01T00:03:00.25Z");
+
+    auto csv = blobs.GetBlob("exports", "pg/out.csv");
+    ASSERT_TRUE(csv.ok()) << csv.error().message;
+    EXPECT_EQ(csv->substr(0, csv->find('\n') + 1), "id,name,amount,at,doc,flag,ratio\r\n");
+    EXPECT_NE(csv->find("0,\"tab\there, \"\"q\"\"; back\\slash\nline2 \u00e9\",,,,,\r\n"), std::string::npos)
+        << csv->substr(0, 300);
+    EXPECT_NE(csv->find("\r\n3,n3,0.375,2024-01-01T00:03:00.25Z,\"{\"\"g\"\": 3}\",False,0.75\r\n"),
+              std::string::npos)
+        << csv->substr(0, 400);
 }
 
 TEST_F(PostgresCopyTest, PasswordFromKeyVault) {
