@@ -165,6 +165,29 @@ Result<TriggerRun> TriggerService::Rerun(const std::string& name, const std::str
     return run;
 }
 
+Result<TriggerRun> TriggerService::Cancel(const std::string& name, const std::string& trigger_run_id) {
+    std::lock_guard g(work_mu_);
+    ADXFLOW_ASSIGN_OR_RETURN(auto found, repo_.GetTriggerRun(trigger_run_id));
+    if (!found || !IEquals(found->trigger_name, name))
+        return NotFound("trigger run '" + trigger_run_id + "' of trigger '" + name + "' does not exist");
+    TriggerRun run = *found;
+    if (!run.is_window() || !IsOpen(run.status))
+        return MakeError(ErrorKind::kInvalidInput, "trigger.cancel",
+                         "trigger run '" + trigger_run_id + "' is " + run.status +
+                             "; only a waiting or running tumbling window can be cancelled",
+                         "TriggerRunNotCancellable");
+    if (!run.run_id.empty()) {
+        running_.erase(run.run_id);  // its run's end no longer decides the window
+        if (host_.cancel_run) host_.cancel_run(run.run_id);
+    }
+    run.status = ts::kCancelled;
+    run.message = "Cancelled by user";
+    run.not_before.reset();
+    ADXFLOW_TRY(repo_.UpdateTriggerRun(run));
+    spdlog::info("trigger '{}': window {} cancelled", run.trigger_name, FormatTimestamp(run.scheduled_time));
+    return run;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The pass
 // ---------------------------------------------------------------------------------------------------------

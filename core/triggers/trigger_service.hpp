@@ -31,6 +31,8 @@ struct TriggerHost {
     // Status and message of a pipeline run, nullopt when unknown (used by recovery and as a fallback poll).
     std::function<Result<std::optional<std::pair<std::string, std::string>>>(const std::string& run_id)>
         run_status;
+    // Cancels a pipeline run (with the runs it started); false when it is not running. Optional.
+    std::function<bool(const std::string& run_id)> cancel_run;
 };
 
 class TriggerService {
@@ -49,6 +51,8 @@ class TriggerService {
     Status StopTrigger(const std::string& name);
     Status ForgetTrigger(const std::string& name);  // the trigger was deleted
     Result<engine::TriggerRun> Rerun(const std::string& name, const std::string& trigger_run_id);
+    // Cancels a waiting or running window (its pipeline run too); it is then Cancelled and can be rerun.
+    Result<engine::TriggerRun> Cancel(const std::string& name, const std::string& trigger_run_id);
 
     // A pipeline run reached a final status (called by the run store, from the engine's thread). Only
     // queues the fact and wakes the scheduler: it must not block.

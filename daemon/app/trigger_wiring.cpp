@@ -46,6 +46,9 @@ triggers::TriggerHost MakeTriggerHost(storage::Store& store, StoreDefinitions& d
         if (!run) return std::optional<std::pair<std::string, std::string>>();
         return std::optional<std::pair<std::string, std::string>>(std::make_pair(run->status, run->message));
     };
+    host.cancel_run = [&engine](const std::string& run_id) {
+        return engine.Cancel(run_id, /*recursive=*/true);
+    };
     return host;
 }
 

@@ -3,6 +3,7 @@
 //                                                     updated or deleted (400 TriggerEnabledCannotUpdate)
 //   POST triggers/{name}/start, /stop                 200 when done
 //   POST triggers/{name}/triggerRuns/{runId}/rerun    200
+//   POST triggers/{name}/triggerRuns/{runId}/cancel   200 (a waiting or running window)
 //   POST queryTriggerRuns                             {"value": [TriggerRun], "continuationToken": null}
 // The generic resource handlers store and list triggers; this file adds what is trigger-specific.
 
@@ -100,6 +101,12 @@ std::optional<Response> FactoryApi::HandleTriggers(const Request& req, const Rou
         if (m != "POST") return ErrorResponse(405, "MethodNotAllowed", "use POST");
         auto rerun = service.Rerun(r[1], r[3]);
         if (!rerun.ok()) return ErrorResponse(rerun.error());
+        return JsonResponse(200, Json::object());
+    }
+    if (r.size() == 5 && IEquals(r[2], "triggerRuns") && IEquals(r[4], "cancel")) {
+        if (m != "POST") return ErrorResponse(405, "MethodNotAllowed", "use POST");
+        auto cancelled = service.Cancel(r[1], r[3]);
+        if (!cancelled.ok()) return ErrorResponse(cancelled.error());
         return JsonResponse(200, Json::object());
     }
     if (r.size() > 2) return ErrorResponse(404, "NotFound", "no such path: " + req.path);

@@ -186,6 +186,10 @@ TEST_F(TriggerApiTest, TumblingWindowsBackfillThroughTheEngineAndRerun) {
     EXPECT_EQ(status_filter["value"].size(), 0u);
     Send("POST", "queryTriggerRuns", Json::object(), 400);
     Send("POST", "triggers/TW/triggerRuns/nope/rerun", Json::object(), 404);
+    auto not_cancellable =
+        Send("POST", "triggers/TW/triggerRuns/" + runs[0]["triggerRunId"].get<std::string>() + "/cancel",
+             Json::object(), 400);
+    EXPECT_EQ(not_cancellable["error"]["code"], "TriggerRunNotCancellable");
 
     // Once windows exist, their grid cannot move (ADF's error); endTime can change.
     Send("POST", "triggers/TW/stop", Json::object(), 200);

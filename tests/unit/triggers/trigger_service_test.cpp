@@ -223,6 +223,37 @@ TEST_F(TriggerServiceTest, FailedWindowIsRetriedAfterItsInterval) {
     EXPECT_FALSE(s->Rerun("TW", Windows("TW")[0].trigger_run_id).ok()) << "a running window cannot be rerun";
 }
 
+TEST_F(TriggerServiceTest, CancelAWaitingAndARunningWindow) {
+    Define("TW", Hourly("2024-05-01T03:00:00Z", 1));
+    auto s = NewService();
+    ASSERT_TRUE(s->StartTrigger("TW").ok());
+    s->Tick();
+    ASSERT_EQ(created_.size(), 1u);
+    auto windows = Windows("TW");
+    ASSERT_EQ(windows.size(), 2u);
+    // The running 03:00 window: cancelled, its run's later end does not change it.
+    ASSERT_TRUE(s->Cancel("TW", windows[0].trigger_run_id).ok());
+    Finish(*s, created_[0].run_id, "Cancelled");
+    s->Tick();
+    EXPECT_EQ(Windows("TW")[0].status, ts::kCancelled);
+    ASSERT_EQ(created_.size(), 2u) << "the slot went to the 04:00 window";
+    EXPECT_FALSE(s->Cancel("TW", windows[0].trigger_run_id).ok()) << "already finished";
+    // A window still waiting is cancelled without ever running.
+    clock_.Advance(std::chrono::hours(1));
+    s->Tick();
+    auto w = Windows("TW");
+    ASSERT_EQ(w.size(), 3u);
+    ASSERT_TRUE(s->Cancel("TW", w[2].trigger_run_id).ok());
+    Finish(*s, created_[1].run_id, "Succeeded");
+    s->Tick();
+    EXPECT_EQ(created_.size(), 2u) << "the cancelled 05:00 window does not run";
+    EXPECT_EQ(Windows("TW")[2].status, ts::kCancelled);
+    // A cancelled window can be rerun.
+    ASSERT_TRUE(s->Rerun("TW", w[2].trigger_run_id).ok());
+    s->Tick();
+    EXPECT_EQ(created_.size(), 3u);
+}
+
 TEST_F(TriggerServiceTest, SelfDependencyWaitsForThePreviousWindow) {
     Define("TW", Hourly("2024-05-01T02:00:00Z", 5,
                         {{"dependsOn", Json::array({{{"type", "SelfDependencyTumblingWindowTriggerReference"},
