@@ -515,6 +515,13 @@ TEST_F(PostgresCopyTest, PasswordFromKeyVault) {
     // The secret shows neither in the activity run nor in the daemon's log.
     EXPECT_EQ(acts.dump().find(pg_->password()), std::string::npos);
     EXPECT_EQ(daemon_->LogTail(1 << 20).find(pg_->password()), std::string::npos);
+    // Nor in the linked services the API returns (SecureString password, connection string).
+    for (const char* ls : {"linkedservices/Pg", "linkedservices/AzPg"}) {
+        auto got = daemon_->Arm("GET", ls, Json());
+        ASSERT_TRUE(got.ok() && got->status == 200) << ls;
+        EXPECT_EQ(got->text.find(pg_->password()), std::string::npos) << got->text;
+        EXPECT_NE(got->text.find("SecureString"), std::string::npos) << got->text;
+    }
 }
 
 }  // namespace
