@@ -196,6 +196,36 @@ TEST(EngineControl, RestartInTheMiddleOfAForEachResumesUnfinishedIterations) {
     EXPECT_EQ(LastRecords(records)["Loop"].status, "Succeeded");
 }
 
+// Until's timeout (adf-semantics §5.5): a condition that never holds ends with ActivityTimedOut once the
+// timeout passed on the engine's clock, the pass in flight cancelled.
+TEST(EngineControl, UntilTimesOut) {
+    EngineHarness h;
+    Json pipeline = {
+        {"activities",
+         Json::array(
+             {{{"name", "Poll"},
+               {"type", "Until"},
+               {"typeProperties",
+                {{"expression", "@equals(1, 2)"},
+                 {"timeout", "0.00:02:00"},
+                 {"activities", Json::array({{{"name", "Nap"},
+                                              {"type", "Wait"},
+                                              {"typeProperties", {{"waitTimeInSeconds", 50}}}}})}}}}})}};
+    auto created = h.Create(pipeline);
+    ASSERT_TRUE(created.ok()) << created.error().Describe();
+    const std::string id = created->run_id;
+    ASSERT_TRUE(h.AdvanceUntil([&] { return IsTerminalRunStatus(h.Run(id).status); }, 30s, 30));
+    PipelineRun run = h.Run(id);
+    EXPECT_EQ(run.status, "Failed");
+    auto last = LastRecords(h.Activities(id));
+    EXPECT_EQ(last["Poll"].status, "Failed");
+    EXPECT_EQ(last["Poll"].error.value("errorCode", ""), "ActivityTimedOut") << last["Poll"].error.dump();
+    EXPECT_GE(CountStatus(h.Activities(id), "Nap", "Succeeded"), 1u);  // passes ran until the timeout
+    // Ended at the timeout, not after another whole pass: 120 s plus at most one 30 s clock step.
+    ASSERT_TRUE(run.run_start && run.run_end);
+    EXPECT_LE(*run.run_end - *run.run_start, std::chrono::seconds(150));
+}
+
 // ADF's limit: a ForEach iterates at most 100,000 items; more fails the ForEach before any iteration.
 TEST(EngineControl, ForEachOverMoreThan100000ItemsFails) {
     EngineHarness h;
