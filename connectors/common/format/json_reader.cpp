@@ -1,5 +1,6 @@
 #include "connectors/common/format/json_reader.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace adxflow::format {
@@ -169,15 +170,28 @@ Result<bool> JsonReader::NextObjectText(std::string& text) {
 }
 
 Result<bool> JsonReader::NextObject(OrderedJson& object, size_t& text_bytes) {
-    const uint64_t line = line_;
-    ADXFLOW_ASSIGN_OR_RETURN(bool any, NextObjectText(text_));
-    if (!any) return false;
-    object = OrderedJson::parse(text_, nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded())
-        return JsonError(line, "object " + std::to_string(objects_ + 1) + " is not valid JSON");
-    ++objects_;
-    text_bytes = text_.size();
-    return true;
+    for (;;) {
+        ADXFLOW_ASSIGN_OR_RETURN(bool any, NextObjectText(text_));
+        if (!any) return false;
+        // The object's first line: whitespace before it is consumed with it.
+        const uint64_t line = line_ - static_cast<uint64_t>(std::count(text_.begin(), text_.end(), '\n'));
+        object = OrderedJson::parse(text_, nullptr, /*allow_exceptions=*/false);
+        if (object.is_discarded()) {
+            const std::string why = "object " + std::to_string(objects_ + 1) + " is not valid JSON";
+            if (!skip_) return JsonError(line, why);
+            // Skipped (enableSkipIncompatibleRow): its text is logged and the next object read.
+            ++objects_;
+            IncompatibleRow row;
+            row.item = text_;
+            row.message = (where_.empty() ? std::string() : where_ + ": ") + "line " + std::to_string(line) +
+                          ": " + why;
+            ADXFLOW_TRY(skip_->Skip(row));
+            continue;
+        }
+        ++objects_;
+        text_bytes = text_.size();
+        return true;
+    }
 }
 
 Result<Schema> JsonReader::ReadSchema() {

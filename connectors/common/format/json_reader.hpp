@@ -30,6 +30,11 @@ class JsonReader : public RowReader {
 
     Result<Schema> ReadSchema() override;
     Result<bool> Next(RowBatch& batch, size_t max_rows) override;
+    // Objects that are not valid JSON go to `handler` (their text and line) instead of failing the read.
+    void SetIncompatibleRowHandler(IncompatibleRowHandler* handler, std::string where) override {
+        skip_ = handler;
+        where_ = std::move(where);
+    }
 
     uint64_t dropped_keys() const { return dropped_keys_; }
 
@@ -56,6 +61,8 @@ class JsonReader : public RowReader {
     bool done_ = false;
     uint64_t dropped_keys_ = 0;
     std::string text_;
+    IncompatibleRowHandler* skip_ = nullptr;
+    std::string where_;
 };
 
 // A JSON value as a cell of a column of `type` (see the header comment for the fallbacks).
