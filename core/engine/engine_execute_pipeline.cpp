@@ -43,8 +43,24 @@ void Engine::StartExecutePipeline(RunState& run, ActivityState& act, const expr:
     };
     const Json& cp = act.record.checkpoint;
     if (const Json* child_id = FindMember(cp, "pipelineRunId"); child_id && child_id->is_string()) {
-        // A resumed attempt: the child was started before the restart; attach to it.
-        auto child = runs_.GetPipelineRun(child_id->get<std::string>());
+        // A resumed attempt: the child was started before the restart; attach to it. The engine's own view
+        // comes first: a child that ended in this very pass is still in active_, its end not yet committed.
+        const std::string id = child_id->get<std::string>();
+        if (auto live = active_.find(id); live != active_.end()) {
+            RunState& c = *live->second;
+            if (!cp.value("waitOnCompletion", false) || IsTerminalRunStatus(c.run.status))
+                return FinishExecutePipeline(run, act, c.run, c.return_value, &c);
+            act.child_run_id = id;
+            return;
+        }
+        for (const auto& queued : waiting_)
+            if (queued->run.run_id == id) {
+                if (!cp.value("waitOnCompletion", false))
+                    return FinishExecutePipeline(run, act, queued->run, nullptr);
+                act.child_run_id = id;
+                return;
+            }
+        auto child = runs_.GetPipelineRun(id);
         if (!child.ok()) return fail(std::move(child).error());
         if (!*child)
             return fail(ExecError(name, "the child pipeline run " + child_id->get<std::string>() + " is gone",
