@@ -157,7 +157,6 @@ Response FactoryApi::Dispatch(const Request& req, Route& route) {
     const std::string& m = req.method;
     if (r.empty()) return HandleFactory(req, route);
     if (auto t = HandleTriggers(req, route)) return std::move(*t);
-    if (auto t = HandleTriggers(req, route)) return std::move(*t);
     if (r.size() == 1 && IEquals(r[0], "queryPipelineRuns")) {
         if (m != "POST") return ErrorResponse(405, "MethodNotAllowed", "use POST");
         return QueryRuns(req, route);

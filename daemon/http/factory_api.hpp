@@ -24,13 +24,6 @@ namespace adxflow::engine {
 class TriggerRepository;
 }
 
-namespace adxflow::triggers {
-class TriggerService;
-}
-namespace adxflow::engine {
-class TriggerRepository;
-}
-
 namespace adxflow::api {
 
 struct FactoryApiDeps {
@@ -43,10 +36,8 @@ struct FactoryApiDeps {
     Metrics* metrics = nullptr;
     triggers::TriggerService* triggers = nullptr;       // start/stop/rerun, runtimeState
     engine::TriggerRepository* trigger_runs = nullptr;  // queryTriggerRuns
-    triggers::TriggerService* triggers = nullptr;       // start/stop/rerun, runtimeState
-    engine::TriggerRepository* trigger_runs = nullptr;  // queryTriggerRuns
-    std::function<bool()> ready;                        // /readyz
-    size_t max_queued_runs = 0;  // createRun answers 429 once this many runs are Queued; 0: no limit
+    std::function<bool()> ready;  // /readyz
+    size_t max_queued_runs = 0;   // createRun answers 429 once this many runs are Queued; 0: no limit
 };
 
 class FactoryApi {
@@ -68,9 +59,6 @@ class FactoryApi {
     Response QueryTriggerRuns(const Request& request);
     // 400 TumblingWindowTriggerStartTimeUpdateNotAllowed when a PUT moves the windows of a trigger that has some.
     std::optional<Response> TumblingWindowChange(const std::string& name, const Json& properties);
-    // Trigger routes (triggers_api.cpp); nullopt when the request is not trigger-specific.
-    std::optional<Response> HandleTriggers(const Request& request, const Route& route);
-    Response QueryTriggerRuns(const Request& request);
     Response PutResource(const Request& request, const Route& route);
     Response HandleFactory(const Request& request, const Route& route);
     Response CreateRun(const Request& request, const Route& route, const std::string& pipeline);
