@@ -420,6 +420,55 @@ test("credentials and triggers are stored and read back", async () => {
     assert.equal(got.properties.pipelines[0].pipelineReference.referenceName, PL_COPY);
 });
 
+test("triggers: tumbling window start, triggerRuns.queryByFactory, rerun, stop (triggers.md)", async () => {
+    await client.pipelines.createOrUpdate(RG, FACTORY, "PL_Window", {
+        parameters: { windowStart: { type: "String" } },
+        activities: [{ name: "W", type: "Wait", waitTimeInSeconds: 0 }],
+    });
+    const hour = 3600 * 1000;
+    const start = new Date(Math.floor(Date.now() / hour) * hour - 2 * hour);
+    await client.triggers.createOrUpdate(RG, FACTORY, "TW_Sdk", {
+        properties: {
+            type: "TumblingWindowTrigger",
+            frequency: "Hour", interval: 1, startTime: start, endTime: new Date(start.getTime() + 2 * hour),
+            maxConcurrency: 1, retryPolicy: { count: 0, intervalInSeconds: 30 },
+            pipeline: {
+                pipelineReference: { referenceName: "PL_Window", type: "PipelineReference" },
+                parameters: { windowStart: "@trigger().outputs.windowStartTime" },
+            },
+        },
+    });
+    assert.equal((await client.triggers.get(RG, FACTORY, "TW_Sdk")).properties.runtimeState, "Stopped");
+    await client.triggers.beginStartAndWait(RG, FACTORY, "TW_Sdk");
+    assert.equal((await client.triggers.get(RG, FACTORY, "TW_Sdk")).properties.runtimeState, "Started");
+    const filter = {
+        lastUpdatedAfter: new Date("2000-01-01T00:00:00Z"), lastUpdatedBefore: new Date("2100-01-01T00:00:00Z"),
+        filters: [{ operand: "TriggerName", operator: "Equals", values: ["TW_Sdk"] }],
+    };
+    let runs = [];
+    for (let i = 0; i < 100; i++) {  // bounded: 10 s
+        runs = (await client.triggerRuns.queryByFactory(RG, FACTORY, filter)).value;
+        if (runs.length === 2 && runs.every((r) => r.status === "Succeeded")) break;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(runs.length, 2);
+    assert.deepEqual(runs.map((r) => r.status), ["Succeeded", "Succeeded"]);
+    assert.equal(runs[0].triggerType, "TumblingWindowTrigger");
+    assert.ok(runs[0].triggerRunTimestamp instanceof Date);
+    assert.equal(new Date(runs[0].properties.WindowStartTime).getTime(), start.getTime());
+    const run = await client.pipelineRuns.get(RG, FACTORY, runs[0].triggeredPipelines.PL_Window);
+    assert.equal(new Date(run.parameters.windowStart).getTime(), start.getTime());
+    assert.equal(run.invokedBy.invokedByType, "TumblingWindowTrigger");
+    await client.triggerRuns.rerun(RG, FACTORY, "TW_Sdk", runs[0].triggerRunId);
+    const e = await expectRestError(client.triggers.createOrUpdate(RG, FACTORY, "TW_Sdk", {
+        properties: { type: "TumblingWindowTrigger", frequency: "Hour", interval: 1, startTime: start, maxConcurrency: 1,
+                      pipeline: { pipelineReference: { referenceName: "PL_Window", type: "PipelineReference" } } },
+    }), 400);
+    assert.equal(e.code, "TriggerEnabledCannotUpdate");
+    await client.triggers.beginStopAndWait(RG, FACTORY, "TW_Sdk");
+    assert.equal((await client.triggers.get(RG, FACTORY, "TW_Sdk")).properties.runtimeState, "Stopped");
+});
+
 test("an unknown activity type is a 400 RestError carrying the CloudError", async () => {
     const e = await expectRestError(client.pipelines.createOrUpdate(RG, FACTORY, "PL_Bad", {
         activities: [{ name: "Mystery", type: "NoSuchActivityKind", typeProperties: {} }],
