@@ -5,7 +5,10 @@
 // delimiters and newlines.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <string>
+#include <thread>
 
 #include "connectors/common/azure/blob_client.hpp"
 #include "connectors/common/kusto/response.hpp"
@@ -522,6 +525,82 @@ TEST_F(PostgresCopyTest, PasswordFromKeyVault) {
         EXPECT_EQ(got->text.find(pg_->password()), std::string::npos) << got->text;
         EXPECT_NE(got->text.find("SecureString"), std::string::npos) << got->text;
     }
+}
+
+// A daemon killed (-9) right after the first batch's COMMIT and checkpoint resumes on restart after that
+// batch: every row lands once, and preCopyScript (which would delete the committed batch) is not run again.
+TEST_F(PostgresCopyTest, KilledAfterABatchResumesWithoutDuplicates) {
+    Sql("DROP TABLE IF EXISTS src_big; CREATE TABLE src_big AS SELECT g AS id, md5(g::text) AS h FROM "
+        "generate_series(1, 25000) g; DROP TABLE IF EXISTS dst_big; CREATE TABLE dst_big (id bigint, h text);"
+        "INSERT INTO dst_big VALUES (-1, 'pre-copy script deletes me')");
+    DaemonOptions options;
+    options.data_dir = work_->path() / "crash-daemon";
+    options.env = {{"ADXFLOW_CRASH_AT", "copy.checkpoint.after_save:1"}};
+    auto armed = DaemonProcess::Start(options);
+    ASSERT_TRUE(armed.ok()) << armed.error().message;
+    DaemonProcess& d = **armed;
+    auto put = [](DaemonProcess& daemon, const std::string& path, const Json& body) {
+        auto r = daemon.Arm("PUT", path, body);
+        ASSERT_TRUE(r.ok() && r->status == 200) << path << ": " << (r.ok() ? r->text : r.error().message);
+    };
+    // The same linked services as the suite's daemon (its GET masks the secrets, so they are spelled out).
+    put(d, "linkedservices/Pg",
+        {{"properties",
+          {{"type", "PostgreSqlV2"},
+           {"typeProperties",
+            {{"server", pg_->host()},
+             {"port", pg_->port()},
+             {"database", "postgres"},
+             {"username", pg_->user()},
+             {"password", {{"type", "SecureString"}, {"value", pg_->password()}}},
+             {"sslMode", 0}}}}}});
+    put(d, "linkedservices/AzPg",
+        {{"properties",
+          {{"type", "AzurePostgreSql"},
+           {"typeProperties",
+            {{"connectionString", "host=127.0.0.1;port=" + std::to_string(pg_->port()) +
+                                      ";database=postgres;uid=adxflow;sslmode=disable"},
+             {"password", {{"type", "SecureString"}, {"value", pg_->password()}}}}}}}});
+    for (const char* name : {"PgTable", "AzPgTable"}) {
+        auto got = daemon_->Arm("GET", std::string("datasets/") + name);
+        ASSERT_TRUE(got.ok());
+        put(d, std::string("datasets/") + name, {{"properties", got->body["properties"]}});
+    }
+    Json copy = {
+        {"name", "Big"},
+        {"type", "Copy"},
+        {"inputs", Json::array({Ref("PgTable", {{"table", "src_big"}})})},
+        {"outputs", Json::array({Ref("AzPgTable", {{"table", "dst_big"}})})},
+        {"typeProperties",
+         {{"source", {{"type", "PostgreSqlV2Source"}, {"query", "SELECT * FROM src_big ORDER BY id"}}},
+          {"sink",
+           {{"type", "AzurePostgreSqlSink"},
+            {"writeMethod", "CopyCommand"},
+            {"writeBatchSize", 10000},
+            {"preCopyScript", "DELETE FROM dst_big"}}}}}};
+    put(d, "pipelines/Big", {{"properties", {{"activities", Json::array({copy})}}}});
+    auto created = d.Arm("POST", "pipelines/Big/createRun", Json::object());
+    ASSERT_TRUE(created.ok() && created->status == 200);
+    const std::string run_id = created->body.value("runId", "");
+    // The daemon kills itself at the armed point: wait until it no longer answers, then reap it.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && d.Raw("GET", "/healthz").ok())
+        std::this_thread::sleep_for(100ms);
+    d.Kill();
+    EXPECT_EQ(Sql("SELECT count(*), min(id), max(id) FROM dst_big"), "10000|1|10000\n");  // one batch in
+
+    options.env.clear();
+    options.port = d.port();
+    auto resumed = DaemonProcess::Start(options);
+    ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+    auto run = (*resumed)->WaitForRun(run_id, 120s);
+    ASSERT_TRUE(run.ok());
+    auto acts = (*resumed)->ActivityRuns(run_id);
+    ASSERT_EQ(run->value("status", ""), "Succeeded")
+        << (acts.ok() ? acts->dump(2) : "") << (*resumed)->LogTail();
+    EXPECT_EQ(Sql("SELECT count(*), count(DISTINCT id), min(id), max(id), bool_and(h = md5(id::text)) FROM "
+                  "dst_big"),
+              "25000|25000|1|25000|t\n");
 }
 
 }  // namespace
