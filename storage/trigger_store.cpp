@@ -99,6 +99,13 @@ Status TriggerStore::DeleteTriggerState(const std::string& name_key) {
     return s.Run();
 }
 
+Status TriggerStore::DeleteTriggerRuns(const std::string& trigger_name) {
+    std::lock_guard g(mu_);
+    ADXFLOW_ASSIGN_OR_RETURN(auto s, conn_.Prepare("DELETE FROM trigger_runs WHERE trigger_key = ?"));
+    s.Bind(1, ToLower(trigger_name));
+    return s.Run();
+}
+
 Result<bool> TriggerStore::InsertTriggerRun(TriggerRun& run) {
     std::lock_guard g(mu_);
     ADXFLOW_ASSIGN_OR_RETURN(

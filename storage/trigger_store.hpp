@@ -21,6 +21,7 @@ class TriggerStore final : public engine::TriggerRepository {
     Result<std::optional<engine::TriggerState>> GetTriggerState(const std::string& name_key) override;
     Status SaveTriggerState(const engine::TriggerState& state) override;
     Status DeleteTriggerState(const std::string& name_key) override;
+    Status DeleteTriggerRuns(const std::string& trigger_name) override;
     Result<bool> InsertTriggerRun(engine::TriggerRun& run) override;
     Status UpdateTriggerRun(const engine::TriggerRun& run) override;
     Result<std::optional<engine::TriggerRun>> GetTriggerRun(const std::string& trigger_run_id) override;

@@ -61,6 +61,9 @@ class TriggerRepository {
     virtual Result<std::optional<TriggerState>> GetTriggerState(const std::string& name_key) = 0;
     virtual Status SaveTriggerState(const TriggerState& state) = 0;
     virtual Status DeleteTriggerState(const std::string& name_key) = 0;
+    // The trigger's runs and windows (the trigger was deleted: one created later under the same name starts
+    // afresh instead of continuing the old windows).
+    virtual Status DeleteTriggerRuns(const std::string& trigger_name) = 0;
 
     // false when a window with the same trigger and start already exists (nothing written).
     virtual Result<bool> InsertTriggerRun(TriggerRun& run) = 0;

@@ -127,6 +127,14 @@ Status TriggerService::ForgetTrigger(const std::string& name) {
     std::lock_guard g(work_mu_);
     next_fire_.erase(ToLower(name));
     loaded_.erase(ToLower(name));
+    for (auto it = running_.begin(); it != running_.end();) {
+        auto run = repo_.GetTriggerRun(it->second);
+        if (run.ok() && *run && IEquals((*run)->trigger_name, name))
+            it = running_.erase(it);
+        else
+            ++it;
+    }
+    ADXFLOW_TRY(repo_.DeleteTriggerRuns(name));
     return repo_.DeleteTriggerState(ToLower(name));
 }
 

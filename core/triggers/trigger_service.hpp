@@ -49,7 +49,9 @@ class TriggerService {
     Result<std::string> RuntimeState(const std::string& name);
     Status StartTrigger(const std::string& name);
     Status StopTrigger(const std::string& name);
-    Status ForgetTrigger(const std::string& name);  // the trigger was deleted
+    // The trigger was deleted: its state, runs and windows go; a trigger created later under the same name
+    // starts afresh.
+    Status ForgetTrigger(const std::string& name);
     Result<engine::TriggerRun> Rerun(const std::string& name, const std::string& trigger_run_id);
     // Cancels a waiting or running window (its pipeline run too); it is then Cancelled and can be rerun.
     Result<engine::TriggerRun> Cancel(const std::string& name, const std::string& trigger_run_id);

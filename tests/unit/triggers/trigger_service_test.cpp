@@ -254,6 +254,23 @@ TEST_F(TriggerServiceTest, CancelAWaitingAndARunningWindow) {
     EXPECT_EQ(created_.size(), 3u);
 }
 
+TEST_F(TriggerServiceTest, ARecreatedTriggerStartsAfresh) {
+    Define("TW", Hourly("2024-05-01T03:00:00Z", 5));
+    auto s = NewService();
+    ASSERT_TRUE(s->StartTrigger("TW").ok());
+    s->Tick();
+    ASSERT_EQ(Windows("TW").size(), 2u);
+    ASSERT_TRUE(s->StopTrigger("TW").ok());
+    ASSERT_TRUE(s->ForgetTrigger("TW").ok());
+    EXPECT_TRUE(Windows("TW").empty());
+    Define("TW", Hourly("2024-05-01T04:30:00Z", 5));
+    ASSERT_TRUE(s->StartTrigger("TW").ok());
+    s->Tick();
+    auto w = Windows("TW");
+    ASSERT_EQ(w.size(), 1u) << "only the new trigger's 04:30-05:30 window (it ends at now, 05:30)";
+    EXPECT_EQ(FormatTimestamp(w[0].scheduled_time), "2024-05-01T04:30:00.0000000Z");
+}
+
 TEST_F(TriggerServiceTest, SelfDependencyWaitsForThePreviousWindow) {
     Define("TW", Hourly("2024-05-01T02:00:00Z", 5,
                         {{"dependsOn", Json::array({{{"type", "SelfDependencyTumblingWindowTriggerReference"},
