@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -70,9 +71,10 @@ constexpr const char* kDatabase = "Bench";
 constexpr const char* kTableSchema =
     "(id:long, ts:datetime, user:string, amount:real, active:bool, count:int, note:string, props:dynamic)";
 
-void Die(const std::string& message) {
-    std::cerr << message << "\n";
-    std::exit(1);
+// Throws so that the servers the bench started (PostgreSQL, Azurite, the emulator, adxflowd) are stopped by
+// their destructors on the way out of main; std::exit would leave them running.
+[[noreturn]] void Die(const std::string& message) {
+    throw std::runtime_error(message);
 }
 
 void Put(DaemonProcess& d, const std::string& path, const Json& body) {
@@ -153,7 +155,7 @@ RunResult RunScript(PostgresProcess& pg, const std::string& url, const std::stri
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     int64_t rows = 1'000'000;
     int reps = 3;
@@ -279,4 +281,13 @@ int main(int argc, char** argv) {
     std::sort(ratios.begin(), ratios.end());
     std::printf("median ratio (script time / adxflow time): %.2fx\n", ratios[ratios.size() / 2]);
     return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return Run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << "\n";
+        return 1;
+    }
 }
