@@ -93,6 +93,26 @@ bool Terminal(const std::string& s) {
     return s == "Succeeded" || s == "Failed" || s == "Cancelled";
 }
 
+// A CSV output (header, then rows whose first field is the id): every id of the source exactly once.
+void CheckRows(const std::string& text, const std::string& name) {
+    std::vector<int> seen(kRows, 0);
+    size_t lines = 0, bad = 0;
+    for (size_t pos = text.find('\n') + 1; pos < text.size();) {  // after the header
+        size_t end = text.find('\n', pos);
+        if (end == std::string::npos) end = text.size();
+        const long id = std::strtol(text.c_str() + pos, nullptr, 10);
+        if (id >= 0 && id < kRows)
+            ++seen[static_cast<size_t>(id)];
+        else
+            ++bad;
+        ++lines;
+        pos = end + 1;
+    }
+    EXPECT_EQ(lines, static_cast<size_t>(kRows)) << name;
+    EXPECT_EQ(bad, 0u) << name;
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), kRows) << name << ": duplicate or missing ids";
+}
+
 }  // namespace
 
 std::string ExpectedStatus(const std::string& pipeline) {
@@ -123,6 +143,19 @@ CrashEnv::CrashEnv() : work_(std::make_unique<TempDir>()) {
     }
     emulator_ = std::move(emulator).value();
     token_ = emulator_->ClientToken(kTenant, kAppId, kAppSecret);
+    http_ = std::make_unique<http::HttpClient>();
+    auto account = azure::ParseConnectionString(azurite_->connection_string());
+    if (!account.ok()) {
+        ADD_FAILURE() << account.error().message;
+        emulator_.reset();
+        return;
+    }
+    blobs_ = std::make_unique<azure::BlobClient>(*account, *http_);
+    if (Status created = blobs_->CreateContainer("crash"); !created.ok()) {
+        ADD_FAILURE() << created.error().message;
+        emulator_.reset();
+        return;
+    }
     fs::create_directories(files() / "in");
     fs::create_directories(files() / "out");
     WriteFile(files() / "in/rows.csv", SourceCsv());
@@ -184,6 +217,23 @@ bool CrashEnv::PutFactory(DaemonProcess& daemon, int copy_retry) const {
                 {"fileName", Expr("@dataset().file")}}},
               {"columnDelimiter", ","},
               {"firstRowAsHeader", true}}}}}}},
+        {"linkedservices/Blob",
+         {{"properties",
+           {{"type", "AzureBlobStorage"},
+            {"typeProperties", {{"connectionString", azurite_->connection_string()}}}}}}},
+        {"datasets/OutBlob",
+         {{"properties",
+           {{"type", "DelimitedText"},
+            {"linkedServiceName", {{"referenceName", "Blob"}, {"type", "LinkedServiceReference"}}},
+            {"parameters", {{"folder", {{"type", "String"}}}, {"file", {{"type", "String"}}}}},
+            {"typeProperties",
+             {{"location",
+               {{"type", "AzureBlobStorageLocation"},
+                {"container", "crash"},
+                {"folderPath", Expr("@dataset().folder")},
+                {"fileName", Expr("@dataset().file")}}},
+              {"columnDelimiter", ","},
+              {"firstRowAsHeader", true}}}}}}},
         {"datasets/AdxTable",
          {{"properties",
            {{"type", "AzureDataExplorerTable"},
@@ -191,6 +241,11 @@ bool CrashEnv::PutFactory(DaemonProcess& daemon, int copy_retry) const {
             {"parameters", {{"table", {{"type", "String"}}}}},
             {"typeProperties", {{"table", Expr("@dataset().table")}}}}}}},
         {"pipelines/CopyFiles", Pipeline(CopyActivity("Copy", "rows.csv", OutFile(), file_sink, copy_retry))},
+        {"pipelines/CopyToBlob",
+         Pipeline(CopyActivity("Copy", "rows.csv",
+                               Ref("OutBlob", {{"folder", Expr("@pipeline().parameters.folder")},
+                                               {"file", Expr("@{pipeline().parameters.tag}.csv")}}),
+                               file_sink, copy_retry))},
         {"pipelines/Pause",
          Pipeline({{"name", "Pause"}, {"type", "Wait"}, {"typeProperties", {{"waitTimeInSeconds", 1}}}})},
         // The source file does not exist: the first attempt fails, its retry fails, the run fails.
@@ -362,27 +417,26 @@ Json CrashEnv::CheckInvariants(DaemonProcess& daemon, const std::vector<Submissi
     if (fs::exists(folder))
         for (const auto& e : fs::directory_iterator(folder)) present.insert(e.path().filename().string());
     EXPECT_EQ(present, expected_files) << "files in " << folder;
-    for (const auto& name : expected_files) {
-        if (!present.count(name)) continue;
-        const std::string text = ReadFile(folder / name);
-        std::vector<int> seen(kRows, 0);
-        size_t lines = 0, bad = 0;
-        for (size_t pos = text.find('\n') + 1; pos < text.size();) {  // after the header
-            size_t end = text.find('\n', pos);
-            if (end == std::string::npos) end = text.size();
-            const long id = std::strtol(text.c_str() + pos, nullptr, 10);
-            if (id >= 0 && id < kRows)
-                ++seen[static_cast<size_t>(id)];
-            else
-                ++bad;
-            ++lines;
-            pos = end + 1;
-        }
-        EXPECT_EQ(lines, static_cast<size_t>(kRows)) << name;
-        EXPECT_EQ(bad, 0u) << name;
-        EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), kRows) << name << ": duplicate or missing ids";
+    for (const auto& name : expected_files)
+        if (present.count(name)) CheckRows(ReadFile(folder / name), name);
+    // 7. Blobs: the same for the copies into Azurite, in the container "crash" under the scenario's folder.
+    std::set<std::string> expected_blobs, blobs;
+    for (const auto& [tag, run] : run_of_tag)
+        if (by_tag[tag]->pipeline == "CopyToBlob") expected_blobs.insert(out_folder + "/" + tag + ".csv");
+    azure::ListBlobsOptions list;
+    list.prefix = out_folder + "/";
+    auto page = blobs_->ListBlobs("crash", list);
+    EXPECT_TRUE(page.ok()) << (page.ok() ? "" : page.error().message);
+    if (page.ok())
+        for (const auto& b : page->blobs) blobs.insert(b.name);
+    EXPECT_EQ(blobs, expected_blobs) << "blobs under crash/" << out_folder;
+    for (const auto& name : expected_blobs) {
+        if (!blobs.count(name)) continue;
+        auto content = blobs_->GetBlob("crash", name);
+        EXPECT_TRUE(content.ok()) << name;
+        if (content.ok()) CheckRows(*content, name);
     }
-    // 7. ADX: the stored CSV -> ADX runs put every row in their table exactly once (a table per run), and
+    // 8. ADX: the stored CSV -> ADX runs put every row in their table exactly once (a table per run), and
     //    a table whose run was never stored stays empty.
     std::map<std::string, int64_t> adx_runs;
     for (const auto& s : submitted)

@@ -1,9 +1,9 @@
 #pragma once
 // What the crash harness and the chaos test share: one Azurite and one Kusto emulator (TLS, a service
 // principal) for the whole binary, the factory they submit (file -> file copies, a Wait, a failing Copy with
-// a retry, a CSV -> ADX copy), and the checks of the invariants: every accepted run terminal with the status
-// its pipeline must end in, no activity left InProgress or Queued, no two runs for one submission, every
-// copied row exactly once in the files and in the ADX table.
+// a retry, a CSV -> ADX copy, a CSV -> Blob copy into Azurite), and the checks of the invariants: every
+// accepted run terminal with the status its pipeline must end in, no activity left InProgress or Queued, no
+// two runs for one submission, every copied row exactly once in the files, the blobs and the ADX table.
 
 #include <filesystem>
 #include <map>
@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "connectors/common/azure/account.hpp"
+#include "connectors/common/azure/blob_client.hpp"
 #include "core/json.hpp"
 #include "tests/support/azurite.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -24,7 +26,7 @@ constexpr int kRows = 25000;  // per source file: three 10,000-row source batche
 // One createRun the test sent. `tag` is a run parameter unique to the submission: it names the output file
 // and lets the test tell a duplicated run (two runs with one tag) from two submissions.
 struct Submission {
-    std::string pipeline;  // CopyFiles, Pause, Failing, CsvToAdx
+    std::string pipeline;  // CopyFiles, CopyToBlob, Pause, Failing, CsvToAdx, AdxToFile
     std::string tag;
     std::string run_id;  // empty when createRun got no answer (the daemon died during the call)
     std::string table;   // CsvToAdx: its target table (rows counted there); AdxToFile: its source
@@ -77,6 +79,8 @@ class CrashEnv {
     std::unique_ptr<TempDir> work_;
     std::unique_ptr<AzuriteProcess> azurite_;
     std::unique_ptr<EmulatorProcess> emulator_;
+    std::unique_ptr<http::HttpClient> http_;
+    std::unique_ptr<azure::BlobClient> blobs_;  // the test's own view of Azurite (container "crash")
     std::string token_;
 };
 

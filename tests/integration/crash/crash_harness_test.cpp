@@ -1,12 +1,12 @@
 // The kill -9 harness (issue 8, item 4). For every crash point in the code, a fresh adxflowd is started
-// with that point armed (ADXFLOW_CRASH_AT), the factory is applied and five runs are submitted (two
+// with that point armed (ADXFLOW_CRASH_AT), the factory is applied and six runs are submitted (two
 // file -> file copies of 25,000 rows in three chunks, a Wait, a Copy of a missing file with one retry, a
-// CSV -> ADX copy of 25,000 rows through queued ingestion into the emulator and Azurite). The daemon kills
-// itself at the point; it is started again, unarmed, on the same data dir and the test checks, without
-// resubmitting anything, that every run ends as its pipeline must (copies and the Wait Succeeded, the
-// missing file Failed), that none is stuck InProgress, that no submission has two runs, and that the files
-// and the ADX table hold every row exactly once. The points are read from the sources, so a new point is
-// covered without editing this test.
+// CSV -> ADX copy of 25,000 rows through queued ingestion into the emulator and Azurite, a CSV -> Blob copy
+// into Azurite). The daemon kills itself at the point; it is started again, unarmed, on the same data dir
+// and the test checks, without resubmitting anything, that every run ends as its pipeline must (copies and
+// the Wait Succeeded, the missing file Failed), that none is stuck InProgress, that no submission has two
+// runs, and that the files, the blobs and the ADX table hold every row exactly once. The points are read
+// from the sources, so a new point is covered without editing this test.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -86,7 +86,8 @@ class CrashHarness : public ::testing::Test {
             if (i == 0) {
                 if (!env_->PutFactory(**daemon)) return outcome;
                 std::vector<Submission> wanted;
-                for (const char* pipeline : {"CopyFiles", "Pause", "Failing", "CsvToAdx", "CopyFiles"}) {
+                for (const char* pipeline :
+                     {"CopyFiles", "Pause", "Failing", "CsvToAdx", "CopyToBlob", "CopyFiles"}) {
                     const std::string tag = id + "-" + std::to_string(wanted.size()) + "-" + pipeline;
                     wanted.push_back({pipeline, tag, "", table});
                 }
