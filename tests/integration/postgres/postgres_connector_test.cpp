@@ -178,6 +178,20 @@ TEST_F(PostgresConnectorTest, WrongPasswordIsUnauthorizedAndNotEchoed) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().kind, ErrorKind::kUnauthorized) << r.error().Describe();
     EXPECT_EQ(r.error().message.find("not-the-password-xyz"), std::string::npos);
+    // The connection test reports the failed login and skips the query.
+    OpContext ctx;
+    Json steps = connector_->test_connection(Spec(Json::object(), Json::object(), ls), ctx);
+    ASSERT_EQ(steps.size(), 3u) << steps.dump();
+    EXPECT_EQ(steps[0]["status"], "Succeeded");
+    EXPECT_EQ(steps[1]["status"], "Failed");
+    EXPECT_NE(steps[1]["message"].get<std::string>().find("password authentication failed"),
+              std::string::npos)
+        << steps.dump();
+    EXPECT_EQ(steps[2]["status"], "Skipped");
+    Json good = connector_->test_connection(Spec(Json::object()), ctx);
+    ASSERT_EQ(good.size(), 3u);
+    EXPECT_EQ(good[2]["status"], "Succeeded") << good.dump();
+    EXPECT_NE(good[2]["message"].get<std::string>().find("PostgreSQL 1"), std::string::npos) << good.dump();
 }
 
 TEST_F(PostgresConnectorTest, SourceTypedValues) {
