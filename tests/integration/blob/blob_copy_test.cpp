@@ -13,6 +13,7 @@
 #include "tests/support/azurite.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/emulator_process.hpp"
+#include "tests/support/kusto_table.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace adxflow::testing {
@@ -71,29 +72,7 @@ std::string Csv(int64_t first, int64_t count) {
     return csv;
 }
 
-// Collects the primary table of a Kusto answer as text.
-class Table final : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const kusto::TableInfo& t) override {
-        if (!primary && (v1 ? t.id == 0 : t.is_primary())) primary = t.id;
-        return Ok();
-    }
-    Status OnRows(const kusto::TableInfo& t, const RowBatch& b) override {
-        if (!primary || t.id != *primary) return Ok();
-        for (size_t r = 0; r < b.rows(); ++r) {
-            std::vector<std::string> row;
-            for (size_t c = 0; c < b.width(); ++c) row.push_back(ValueToText(b.Row(r)[c]));
-            rows.push_back(row);
-        }
-        return Ok();
-    }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-    bool v1 = false;
-    std::optional<int> primary;
-    std::vector<std::vector<std::string>> rows;
-};
+using Table = KustoTextTable;
 
 Json Checkpoint(const fs::path& db, const std::string& run_id) {
     sqlite3* h = nullptr;
@@ -163,15 +142,7 @@ class BlobCopyTest : public ::testing::Test {
     void SetUp() override { ASSERT_NE(daemon_, nullptr); }
 
     static Table Kusto(const std::string& csl) {
-        const bool command = !csl.empty() && csl[0] == '.';
-        Table t;
-        t.v1 = command;
-        auto r = emulator_->Kusto("Sales", csl, emulator_->ClientToken(kTenant, kAppId, kAppSecret));
-        EXPECT_TRUE(r.ok() && r->status == 200) << csl << ": " << (r.ok() ? r->body : r.error().message);
-        if (!r.ok() || r->status != 200) return t;
-        Status s = command ? kusto::ParseV1(r->body, t) : kusto::ParseV2(r->body, t);
-        EXPECT_TRUE(s.ok()) << csl;
-        return t;
+        return QueryKusto(*emulator_, "Sales", csl, emulator_->ClientToken(kTenant, kAppId, kAppSecret));
     }
 
     static void Put(const std::string& path, const Json& body) {

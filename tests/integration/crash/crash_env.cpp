@@ -10,6 +10,7 @@
 
 #include "connectors/common/kusto/response.hpp"
 #include "tests/bench/load_client.hpp"
+#include "tests/support/kusto_table.hpp"
 
 namespace adxflow::testing::crash {
 
@@ -30,33 +31,6 @@ std::string SourceCsv() {
         csv += std::to_string(i) + ",name-" + std::to_string(i % 101) + "," + std::to_string(i) + ".25\n";
     return csv;
 }
-
-// The primary table of a v1 (command) or v2 (query) answer, as text.
-class TextTable final : public kusto::ResponseHandler {
-  public:
-    explicit TextTable(bool v1) : v1_(v1) {}
-    Status OnTableStart(const kusto::TableInfo& t) override {
-        if (!primary_ && (v1_ ? t.id == 0 : t.is_primary())) primary_ = t.id;
-        return Ok();
-    }
-    Status OnRows(const kusto::TableInfo& t, const RowBatch& b) override {
-        if (!primary_ || t.id != *primary_) return Ok();
-        for (size_t r = 0; r < b.rows(); ++r) {
-            std::vector<std::string> row;
-            for (size_t c = 0; c < b.width(); ++c) row.push_back(ValueToText(b.Row(r)[c]));
-            rows.push_back(std::move(row));
-        }
-        return Ok();
-    }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-    std::vector<std::vector<std::string>> rows;
-
-  private:
-    bool v1_;
-    std::optional<int> primary_;
-};
 
 Json Expr(const std::string& text) {
     return {{"value", text}, {"type", "Expression"}};
@@ -316,19 +290,11 @@ std::vector<Submission> CrashEnv::SubmitAll(DaemonProcess& daemon, const std::ve
 }
 
 std::vector<std::vector<std::string>> CrashEnv::Kusto(const std::string& csl) {
-    const bool command = !csl.empty() && csl[0] == '.';
-    TextTable t(command);
-    auto r = emulator_->Kusto(kDatabase, csl, token_);
-    EXPECT_TRUE(r.ok() && r->status == 200) << csl << ": " << (r.ok() ? r->body : r.error().message);
-    if (!r.ok() || r->status != 200) return {};
-    Status s = command ? kusto::ParseV1(r->body, t) : kusto::ParseV2(r->body, t);
-    EXPECT_TRUE(s.ok()) << csl;
-    return t.rows;
+    return QueryKusto(*emulator_, kDatabase, csl, token_).rows;
 }
 
 int64_t CrashEnv::Count(const std::string& query) {
-    auto rows = Kusto(query + " | count");
-    return rows.empty() ? -1 : std::stoll(rows[0][0]);
+    return CountKusto(*emulator_, kDatabase, query, token_);
 }
 
 Json AllRuns(DaemonProcess& daemon) {
