@@ -8,7 +8,9 @@ WorkerPool::WorkerPool(size_t size) {
     for (size_t i = 0; i < size; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
-WorkerPool::~WorkerPool() { Shutdown(); }
+WorkerPool::~WorkerPool() {
+    Shutdown();
+}
 
 void WorkerPool::Shutdown() {
     {

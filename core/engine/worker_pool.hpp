@@ -12,7 +12,7 @@
 namespace adxflow::engine {
 
 class WorkerPool {
-public:
+  public:
     explicit WorkerPool(size_t size);
     ~WorkerPool();  // waits for running tasks, drops queued ones
     WorkerPool(const WorkerPool&) = delete;
@@ -23,7 +23,7 @@ public:
     size_t busy() const;
     void Shutdown();
 
-private:
+  private:
     void Loop();
     mutable std::mutex mu_;
     std::condition_variable cv_;
