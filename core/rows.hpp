@@ -11,7 +11,7 @@
 namespace adxflow {
 
 // Column types, named after Kusto's because ADX is the product's centre; other stores map onto them
-// (docs/type-mapping.md). A source that does not know a type (CSV) reports kString.
+// (docs/type-map.md). A source that does not know a type (CSV) reports kString.
 enum class ColumnType { kString, kBool, kInt, kLong, kReal, kDecimal, kDateTime, kTimeSpan, kGuid, kDynamic };
 
 const char* ToString(ColumnType type);  // Kusto spelling: "string", "bool", "int", "long", ...

@@ -52,10 +52,15 @@ TEST(Config, StartsWithNoConfigAtAllOnTheDocumentedDefaults) {
         std::string flag = "--" + std::string(spec.name);
         std::replace(flag.begin(), flag.end(), '_', '-');
         EXPECT_NE(HelpText().find(flag), std::string::npos) << flag << " missing from --help";
-        if (std::string(spec.name) == "listen") EXPECT_EQ(from_default.listen, plain.listen);
-        if (std::string(spec.name) == "workers") EXPECT_EQ(from_default.workers, plain.workers);
-        if (std::string(spec.name) == "copy_chunk_rows")
+        if (std::string(spec.name) == "listen") {
+            EXPECT_EQ(from_default.listen, plain.listen);
+        }
+        if (std::string(spec.name) == "workers") {
+            EXPECT_EQ(from_default.workers, plain.workers);
+        }
+        if (std::string(spec.name) == "copy_chunk_rows") {
             EXPECT_EQ(from_default.copy_chunk_rows, plain.copy_chunk_rows);
+        }
     }
 }
 
