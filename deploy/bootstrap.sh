@@ -17,6 +17,7 @@ apt_packages=(
   prometheus                   # the monitoring test scrapes the daemon; promtool checks the alert rules
   clang libclang-rt-14-dev     # libFuzzer targets (cmake -DADXFLOW_FUZZ=ON, tests/fuzz)
   libpq-dev postgresql         # the PostgreSQL connector (libpq); its tests start their own server
+  systemd                      # systemd-analyze verifies deploy/systemd/adxflowd.service (minimal images lack it)
 )
 # Node.js: some images ship it from another channel whose `nodejs` package bundles npm and conflicts with
 # Debian's `npm`; only ask apt for them when no npm is on PATH.
