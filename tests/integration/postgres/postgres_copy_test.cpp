@@ -15,6 +15,7 @@
 #include "tests/support/azurite.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/emulator_process.hpp"
+#include "tests/support/kusto_table.hpp"
 #include "tests/support/postgres_process.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -28,29 +29,7 @@ constexpr const char* kTenant = "contoso";
 constexpr const char* kAppId = "pg-loader";
 constexpr const char* kAppSecret = "Pg-Copy-Secret-4c1d";
 
-// A Kusto answer's primary table as text.
-class Table final : public kusto::ResponseHandler {
-  public:
-    Status OnTableStart(const kusto::TableInfo& t) override {
-        if (!primary && (v1 ? t.id == 0 : t.is_primary())) primary = t.id;
-        return Ok();
-    }
-    Status OnRows(const kusto::TableInfo& t, const RowBatch& b) override {
-        if (!primary || t.id != *primary) return Ok();
-        for (size_t r = 0; r < b.rows(); ++r) {
-            std::vector<std::string> row;
-            for (size_t c = 0; c < b.width(); ++c) row.push_back(ValueToText(b.Row(r)[c]));
-            rows.push_back(row);
-        }
-        return Ok();
-    }
-    Status OnTableEnd(const kusto::TableInfo&, const std::vector<kusto::KustoError>&) override {
-        return Ok();
-    }
-    bool v1 = false;
-    std::optional<int> primary;
-    std::vector<std::vector<std::string>> rows;
-};
+using Table = KustoTextTable;
 
 Json Ref(const std::string& name, Json parameters = Json::object()) {
     return {{"referenceName", name}, {"type", "DatasetReference"}, {"parameters", std::move(parameters)}};
@@ -219,17 +198,7 @@ class PostgresCopyTest : public ::testing::Test {
     }
 
     static std::string Token() { return emulator_->ClientToken(kTenant, kAppId, kAppSecret); }
-    static Table Kusto(const std::string& csl) {
-        const bool command = !csl.empty() && csl[0] == '.';
-        Table t;
-        t.v1 = command;
-        auto r = emulator_->Kusto("Sales", csl, Token());
-        EXPECT_TRUE(r.ok() && r->status == 200) << csl << ": " << (r.ok() ? r->body : r.error().message);
-        if (!r.ok() || r->status != 200) return t;
-        Status s = command ? kusto::ParseV1(r->body, t) : kusto::ParseV2(r->body, t);
-        EXPECT_TRUE(s.ok()) << csl;
-        return t;
-    }
+    static Table Kusto(const std::string& csl) { return QueryKusto(*emulator_, "Sales", csl, Token()); }
     static std::string Sql(const std::string& sql) {
         auto r = pg_->Psql(sql);
         EXPECT_TRUE(r.ok()) << r.error().Describe();
