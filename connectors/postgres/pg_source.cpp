@@ -92,10 +92,11 @@ bool DecodePgText(std::string_view text, PgDecode decode, Value& out) {
             out = std::move(iso);
             return true;
         }
-        case PgDecode::kDate:
+        case PgDecode::kDate: {
             if (text.size() != 10 || text[4] != '-') return false;
-            out = std::string(text) + "T00:00:00Z";
+            out.emplace<std::string>(text) += "T00:00:00Z";
             return true;
+        }
         case PgDecode::kBytea: {
             if (text.size() < 2 || text[0] != '\\' || text[1] != 'x' || text.size() % 2 != 0) return false;
             std::string bytes;

@@ -71,7 +71,10 @@ std::string TypeName(const Json& v) {
 
 std::string Show(const Json& v) {
     std::string text = v.is_string() ? "'" + v.get<std::string>() + "'" : NumberText(v);
-    if (text.size() > 120) text = text.substr(0, 117) + "...";
+    if (text.size() > 120) {
+        text.resize(117);
+        text += "...";
+    }
     return text;
 }
 

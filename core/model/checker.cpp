@@ -107,7 +107,10 @@ std::string Quoted(std::string_view text) {
 std::string Quoted(const Json& value) {
     if (value.is_string()) return Quoted(value.get_ref<const std::string&>());
     std::string text = value.dump();
-    if (text.size() > kMaxQuotedLength) text = text.substr(0, kMaxQuotedLength) + "...";
+    if (text.size() > kMaxQuotedLength) {
+        text.resize(kMaxQuotedLength);
+        text += "...";
+    }
     return text;
 }
 

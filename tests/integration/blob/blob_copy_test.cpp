@@ -40,7 +40,7 @@ Row MakeRow(int64_t id) {
     Row r;
     r.id = id;
     if (id % 10 != 3) {
-        char ts[40];
+        char ts[80];
         std::snprintf(ts, sizeof ts, "2024-05-%02lldT10:20:%02lld.%07lldZ",
                       static_cast<long long>(id % 28 + 1), static_cast<long long>(id % 60),
                       static_cast<long long>(1234567 + id));
@@ -309,8 +309,9 @@ TEST_F(BlobCopyTest, BlobCsvIntoAdxAndBackOutAsBlobJson) {
     ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
     for (const auto& a : acts) {
         EXPECT_EQ(a["output"].value("rowsCopied", -1), total) << a.dump(2);
-        if (a.value("activityName", "") == "Load")
+        if (a.value("activityName", "") == "Load") {
             EXPECT_EQ(a["output"].value("filesRead", 0), 3) << a.dump(2);
+        }
     }
 
     // In ADX: every row, with its typed values.

@@ -19,10 +19,13 @@ TEST(EngineDependencies, DependencyTableEndToEnd) {
         ASSERT_TRUE(created.ok()) << created.error().Describe();
         PipelineRun run = h.WaitForEnd(created->run_id);
         EXPECT_EQ(run.status, c.pipeline);
-        for (const auto& name : c.blame)
+        for (const auto& name : c.blame) {
             EXPECT_NE(run.message.find("Operation on target " + name + " failed: "), std::string::npos)
                 << run.message;
-        if (c.blame.empty()) EXPECT_EQ(run.message, "");
+        }
+        if (c.blame.empty()) {
+            EXPECT_EQ(run.message, "");
+        }
 
         // Executed activities have exactly one record with their final status; skipped and inactive ones
         // were never executed and have none.
