@@ -10,6 +10,29 @@ namespace adxflow::testing {
 
 using namespace std::chrono_literals;
 
+Result<std::unique_ptr<EmulatorProcess>> EmulatorProcess::StartWithAdminPrincipal(
+    const std::filesystem::path& dir, const std::string& database, const std::string& tenant,
+    const std::string& client_id, const std::string& secret, const std::string& storage) {
+    const std::filesystem::path config = dir / "emulator.json";
+    WriteFile(config, Json{{"identities", Json::array({{{"type", "servicePrincipal"},
+                                                        {"tenant", tenant},
+                                                        {"clientId", client_id},
+                                                        {"clientSecret", secret},
+                                                        {"roles", {{"*", "admin"}}}}})}}
+                          .dump());
+    std::vector<std::string> flags;
+    for (const std::string& flag :
+         {std::string("--database"), database, std::string("--config"), config.string()})
+        flags.push_back(flag);
+    if (!storage.empty()) {
+        flags.push_back("--storage");
+        flags.push_back(storage);
+        flags.push_back("--ingest-poll-ms");
+        flags.push_back("50");
+    }
+    return Start(dir, std::move(flags), /*tls=*/true);
+}
+
 Result<std::unique_ptr<EmulatorProcess>> EmulatorProcess::Start(const std::filesystem::path& dir,
                                                                 std::vector<std::string> flags, bool tls) {
     std::unique_ptr<EmulatorProcess> e(new EmulatorProcess());

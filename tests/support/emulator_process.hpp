@@ -25,6 +25,12 @@ class EmulatorProcess {
     static Result<std::unique_ptr<EmulatorProcess>> Start(const std::filesystem::path& dir,
                                                           std::vector<std::string> flags = {},
                                                           bool tls = false);
+    // The integration tests' cluster: TLS, one database, and one identity, a service principal that is
+    // admin everywhere. With `storage` (Azurite's connection string) queued ingestion is on, polled every
+    // 50 ms.
+    static Result<std::unique_ptr<EmulatorProcess>> StartWithAdminPrincipal(
+        const std::filesystem::path& dir, const std::string& database, const std::string& tenant,
+        const std::string& client_id, const std::string& secret, const std::string& storage = {});
     ~EmulatorProcess();
 
     const std::string& url() const { return url_; }  // http(s)://127.0.0.1:PORT

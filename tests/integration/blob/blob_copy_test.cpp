@@ -99,18 +99,8 @@ class BlobCopyTest : public ::testing::Test {
         auto azurite = AzuriteProcess::Start();
         ASSERT_TRUE(azurite.ok()) << azurite.error().message;
         azurite_ = azurite->release();
-        const fs::path config = work_->path() / "emulator.json";
-        WriteFile(config, Json{{"identities", Json::array({{{"type", "servicePrincipal"},
-                                                            {"tenant", kTenant},
-                                                            {"clientId", kAppId},
-                                                            {"clientSecret", kAppSecret},
-                                                            {"roles", {{"*", "admin"}}}}})}}
-                              .dump());
-        auto emulator =
-            EmulatorProcess::Start(work_->path(),
-                                   {"--database", "Sales", "--config", config.string(), "--storage",
-                                    azurite_->connection_string(), "--ingest-poll-ms", "50"},
-                                   /*tls=*/true);
+        auto emulator = EmulatorProcess::StartWithAdminPrincipal(work_->path(), "Sales", kTenant, kAppId,
+                                                                 kAppSecret, azurite_->connection_string());
         ASSERT_TRUE(emulator.ok()) << emulator.error().message;
         emulator_ = emulator->release();
         fs::create_directories(work_->path() / "files/out");

@@ -100,17 +100,8 @@ CrashEnv::CrashEnv() : work_(std::make_unique<TempDir>()) {
         return;
     }
     azurite_ = std::move(azurite).value();
-    const fs::path config = work() / "emulator.json";
-    WriteFile(config, Json{{"identities", Json::array({{{"type", "servicePrincipal"},
-                                                        {"tenant", kTenant},
-                                                        {"clientId", kAppId},
-                                                        {"clientSecret", kAppSecret},
-                                                        {"roles", {{"*", "admin"}}}}})}}
-                          .dump());
-    auto emulator = EmulatorProcess::Start(work(),
-                                           {"--database", kDatabase, "--config", config.string(), "--storage",
-                                            azurite_->connection_string(), "--ingest-poll-ms", "50"},
-                                           /*tls=*/true);
+    auto emulator = EmulatorProcess::StartWithAdminPrincipal(work(), kDatabase, kTenant, kAppId, kAppSecret,
+                                                             azurite_->connection_string());
     if (!emulator.ok()) {
         ADD_FAILURE() << emulator.error().message;
         return;

@@ -50,16 +50,8 @@ std::string Compact(TimePoint t) {
 class TumblingWindowTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        const fs::path config = work_.path() / "emulator.json";
-        WriteFile(config, Json{{"identities", Json::array({{{"type", "servicePrincipal"},
-                                                            {"tenant", kTenant},
-                                                            {"clientId", kAppId},
-                                                            {"clientSecret", kAppSecret},
-                                                            {"roles", {{"*", "admin"}}}}})}}
-                              .dump());
         auto emulator =
-            EmulatorProcess::Start(work_.path(), {"--database", "Sales", "--config", config.string()},
-                                   /*tls=*/true);
+            EmulatorProcess::StartWithAdminPrincipal(work_.path(), "Sales", kTenant, kAppId, kAppSecret);
         ASSERT_TRUE(emulator.ok()) << emulator.error().message;
         emulator_ = std::move(*emulator);
         Mgmt(".create table Regions (Region:string)");
