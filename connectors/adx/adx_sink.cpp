@@ -124,7 +124,8 @@ Status AdxSink::PrepareColumns(const Schema& schema, const OpContext& ctx) {
     request.csl = ".show table " + TableRef(settings_.table) + " schema as json";
     request.client_timeout = std::chrono::seconds(60);
     FirstTableText rows;
-    ADXFLOW_TRY(c_.engine->Management(request, rows, &ctx.cancel));
+    ADXFLOW_TRY(c_.engine->IdempotentManagement(
+        request, rows, [&] { rows = FirstTableText(); }, &ctx.cancel));
     const int col = rows.Column("Schema");
     if (col < 0 || rows.rows.empty())
         return MakeError(ErrorKind::kNotFound, "adx.sink", "table '" + settings_.table + "' has no schema",
@@ -175,13 +176,15 @@ Status AdxSink::DropEarlierAttempts(const OpContext& ctx) {
     request.csl = selector;
     request.client_timeout = std::chrono::seconds(60);
     FirstTableText rows;
-    auto shown = c_.engine->Management(request, rows, &ctx.cancel);
+    auto shown = c_.engine->IdempotentManagement(
+        request, rows, [&] { rows = FirstTableText(); }, &ctx.cancel);
     if (!shown.ok() || rows.rows.empty()) return Ok();
     spdlog::warn("adx: run {} activity '{}': dropping {} extent(s) left by an earlier attempt", c_.run_id,
                  c_.activity_name, rows.rows.size());
     request.csl = ".drop extents <| " + selector;
     FirstTableText dropped;
-    ADXFLOW_TRY(c_.engine->Management(request, dropped, &ctx.cancel));
+    ADXFLOW_TRY(c_.engine->IdempotentManagement(
+        request, dropped, [&] { dropped = FirstTableText(); }, &ctx.cancel));
     return Ok();
 }
 

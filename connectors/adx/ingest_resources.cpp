@@ -41,7 +41,8 @@ Result<IngestResources> IngestResourceCache::Get(KustoClient& dm, const Cancella
     request.csl = ".get ingestion resources";
     request.client_timeout = std::chrono::seconds(60);
     FirstTableText resources;
-    ADXFLOW_TRY(dm.Management(request, resources, cancel));
+    ADXFLOW_TRY(dm.IdempotentManagement(
+        request, resources, [&] { resources = FirstTableText(); }, cancel));
     IngestResources out;
     const int kind = resources.Column("ResourceTypeName"), root = resources.Column("StorageRoot");
     if (kind < 0 || root < 0)
@@ -68,7 +69,8 @@ Result<IngestResources> IngestResourceCache::Get(KustoClient& dm, const Cancella
 
     request.csl = ".get kusto identity token";
     FirstTableText token;
-    ADXFLOW_TRY(dm.Management(request, token, cancel));
+    ADXFLOW_TRY(dm.IdempotentManagement(
+        request, token, [&] { token = FirstTableText(); }, cancel));
     const int context = token.Column("AuthorizationContext");
     if (context < 0 || token.rows.empty())
         return MakeError(ErrorKind::kTransient, "adx.ingest", "'.get kusto identity token' returned no token",

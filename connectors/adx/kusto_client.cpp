@@ -159,6 +159,18 @@ Result<KustoCallInfo> KustoClient::Post(const std::string& path, const KustoRequ
     return ErrorFromResponse(*response, v2 ? "Kusto query" : "Kusto command");
 }
 
+Result<KustoCallInfo> KustoClient::IdempotentManagement(const KustoRequest& request,
+                                                        kusto::ResponseHandler& handler,
+                                                        const std::function<void()>& reset,
+                                                        const CancellationToken* cancel,
+                                                        const RetryPolicy& policy) {
+    static const CancellationToken never;
+    return WithRetries<KustoCallInfo>(policy, cancel ? *cancel : never, SystemClock::Instance(), [&] {
+        reset();
+        return Management(request, handler, cancel);
+    });
+}
+
 Result<KustoCallInfo> KustoClient::StreamingIngest(const StreamingIngestRequest& request,
                                                    const CancellationToken* cancel) {
     KustoCallInfo info;

@@ -15,6 +15,7 @@
 #include "connectors/common/identity/token_cache.hpp"
 #include "connectors/common/kusto/response.hpp"
 #include "core/json.hpp"
+#include "core/retry.hpp"
 
 namespace adxflow::adx {
 
@@ -82,6 +83,14 @@ class KustoClient {
     // POST /v1/rest/mgmt, parsed as v1 tables into `handler`.
     Result<KustoCallInfo> Management(const KustoRequest& request, kusto::ResponseHandler& handler,
                                      const CancellationToken* cancel);
+    // A control command that is safe to repeat (.show, .get, .drop extents by tag), retried on transient
+    // failures (429 with Retry-After, 5xx, cut connections) under `policy`, so that a throttled command costs
+    // a backoff instead of the activity's attempt; `reset` empties the handler before each attempt. Commands
+    // whose effect must not repeat (the Command activity's) use Management.
+    Result<KustoCallInfo> IdempotentManagement(const KustoRequest& request, kusto::ResponseHandler& handler,
+                                               const std::function<void()>& reset,
+                                               const CancellationToken* cancel,
+                                               const RetryPolicy& policy = {});
     // Streaming ingestion into a table whose (or whose database's) streamingingestion policy is on.
     Result<KustoCallInfo> StreamingIngest(const StreamingIngestRequest& request,
                                           const CancellationToken* cancel);

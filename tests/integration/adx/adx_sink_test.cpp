@@ -337,6 +337,26 @@ TEST_F(AdxSinkTest, StreamingSettingMustBeABoolean) {
     EXPECT_EQ(Count("BadSetting"), 0);
 }
 
+// Throttled control commands (.show table schema, .get ingestion resources, ...) are retried by the sink with
+// the service's Retry-After, inside one attempt: the activity has no retry and still succeeds.
+TEST_F(AdxSinkTest, ThrottledCommandsAreRetriedWithinTheAttempt) {
+    Kusto(".create table Throttled (id:long, customer:string, amount:real, note:string)");
+    WriteFile(work_->path() / "files/in/throttled.csv", OrdersCsv(200));
+    auto armed = emulator_->Post("/_emulator/faults",
+                                 R"({"count":2,"path":"/v1/rest/mgmt","status":429,"retryAfterSecs":1})");
+    ASSERT_TRUE(armed.ok() && armed->status < 300);
+    auto [run, acts] = Run(
+        "Throttled",
+        Json::array({CopyToAdx("Load", "throttled.csv", "Throttled", {{"type", "AzureDataExplorerSink"}})}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    EXPECT_EQ(acts.size(), 1u) << acts.dump(2);  // one attempt
+    EXPECT_EQ(Count("Throttled"), 200);
+    auto left = emulator_->Get("/_emulator/faults");
+    ASSERT_TRUE(left.ok());
+    // Both throttles were met.
+    EXPECT_EQ(Json::parse(left->body).value("faults", Json::array()).size(), 0u) << left->body;
+}
+
 // Reads the activity's checkpoint from the daemon's SQLite file (read-only; WAL readers do not block it).
 Json Checkpoint(const fs::path& db, const std::string& run_id) {
     sqlite3* h = nullptr;
