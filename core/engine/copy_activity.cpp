@@ -175,7 +175,7 @@ class CopyExecutor final : public ActivityExecutor {
         };
 
         RowBatch batch, tail, mapped;
-        uint64_t rows_seen = 0, rows_since_commit = 0, rows_written_now = 0;
+        uint64_t rows_seen = 0, rows_since_commit = 0;
         uint64_t mapping_skipped = 0;  // rows the translator's conversions handed to the skip log
         const uint64_t resumed_rows = committed_rows;
         auto commit = [&]() -> Status {
@@ -218,7 +218,6 @@ class CopyExecutor final : public ActivityExecutor {
             if (auto w = sink->Write(*out, task.op); !w.ok()) return fail(std::move(w).error());
             ADXFLOW_CRASH_POINT("copy.sink.after_write");
             rows_since_commit += out->rows();
-            rows_written_now += out->rows();
             if (rows_since_commit >= chunk_rows)
                 if (auto c = commit(); !c.ok()) return fail(std::move(c).error());
         }

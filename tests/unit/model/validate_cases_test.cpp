@@ -75,7 +75,9 @@ TEST_P(ValidateCase, Matches) {
         for (const auto& w : result->warnings) found |= w.find(Field(c, "warning")) != std::string::npos;
         EXPECT_TRUE(found) << "no warning contains: " << Field(c, "warning");
     }
-    if (Field(c, "no_warnings") == "true") EXPECT_TRUE(result->warnings.empty()) << result->warnings.front();
+    if (Field(c, "no_warnings") == "true") {
+        EXPECT_TRUE(result->warnings.empty()) << result->warnings.front();
+    }
     if (c.Get("refs")) {
         std::istringstream list(Field(c, "refs"));
         std::string item;
