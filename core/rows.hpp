@@ -29,23 +29,27 @@ using Schema = std::vector<Column>;
 // kLong as int64_t; kReal as double; null as monostate.
 using Value = std::variant<std::monostate, bool, int64_t, double, std::string>;
 
-inline bool IsNull(const Value& v) { return std::holds_alternative<std::monostate>(v); }
+inline bool IsNull(const Value& v) {
+    return std::holds_alternative<std::monostate>(v);
+}
 // Text form used by text sinks (CSV): null -> "", true -> "True"/"False" as ADF writes booleans.
 std::string ValueToText(const Value& v);
 
 // Rows stored flat (row-major) so that a batch is one allocation, reused batch after batch.
 class RowBatch {
-public:
+  public:
     explicit RowBatch(size_t width = 0) : width_(width) {}
 
     void Reset(size_t width) {
         width_ = width;
         cells_.clear();
         bytes_ = 0;
+        source_file_.clear();
     }
     void Clear() {
         cells_.clear();
         bytes_ = 0;
+        source_file_.clear();
     }
     size_t width() const { return width_; }
     size_t rows() const { return width_ == 0 ? 0 : cells_.size() / width_; }
@@ -63,9 +67,16 @@ public:
     size_t bytes() const { return bytes_; }
     void AddBytes(size_t n) { bytes_ += n; }
 
-private:
+    // The file these rows were read from, relative to the source's selection root; empty when the source has
+    // no files (ADX, PostgreSQL). A source that sets it puts rows of one file only in a batch, so that a file
+    // sink can write one output file per source file (copyBehavior PreserveHierarchy / FlattenHierarchy).
+    const std::string& source_file() const { return source_file_; }
+    void set_source_file(std::string_view path) { source_file_.assign(path); }
+
+  private:
     size_t width_ = 0;
     size_t bytes_ = 0;
+    std::string source_file_;
     std::vector<Value> cells_;
 };
 

@@ -53,6 +53,7 @@ void Tail(const RowBatch& in, size_t offset, RowBatch& out) {
         const Value* src = in.Row(r);
         for (size_t c = 0; c < in.width(); ++c) dst[c] = src[c];
     }
+    out.set_source_file(in.source_file());
 }
 
 class CopyExecutor final : public ActivityExecutor {

@@ -133,6 +133,7 @@ Status ApplyMapping(const ColumnMapping& mapping, const RowBatch& in, RowBatch& 
         for (size_t c = 0; c < row.size(); ++c) dst[c] = std::move(row[c]);
     }
     out.AddBytes(in.bytes());
+    out.set_source_file(in.source_file());
     return Ok();
 }
 

@@ -156,9 +156,12 @@ std::string AzuriteProcess::table_endpoint() const {
 }
 
 std::string AzuriteProcess::connection_string() const {
-    return std::string("DefaultEndpointsProtocol=http;AccountName=") + kAccount + ";AccountKey=" + kKey +
-           ";BlobEndpoint=" + blob_endpoint() + ";QueueEndpoint=" + queue_endpoint() +
-           ";TableEndpoint=" + table_endpoint() + ";";
+    std::string s = "DefaultEndpointsProtocol=http;AccountName=";
+    s.append(kAccount).append(";AccountKey=").append(kKey);
+    s.append(";BlobEndpoint=").append(blob_endpoint());
+    s.append(";QueueEndpoint=").append(queue_endpoint());
+    s.append(";TableEndpoint=").append(table_endpoint()).append(";");
+    return s;
 }
 
 std::string AzuriteProcess::LogTail(size_t max_bytes) const {

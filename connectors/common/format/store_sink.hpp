@@ -1,19 +1,27 @@
 #pragma once
 // The sink of every file-like store, with exactly-once output across attempts.
 //
-// Tabular data (DelimitedText, Json) goes to one file: the dataset's fileName, or "data_<run id>.<ext>"
-// in its folder (MergeFiles and PreserveHierarchy alike: rows carry no source file). Bytes flow through
-// the compression encoder into a StoreUpload, which keeps them invisible until Finish publishes the file.
-// CommitChunk makes the bytes durable (gzip: closes the member) and returns the upload's checkpoint plus
-// {"rows", "chunk"}; Open with it continues after those bytes, so a resumed attempt writes each row once.
+// Tabular data (DelimitedText, Json) from a source without files (ADX, PostgreSQL), or with MergeFiles, or
+// into a dataset fileName, goes to one file: that fileName, or "data_<run id>.<ext>" in the folder. From a
+// file source (rows name their file, RowBatch::source_file) PreserveHierarchy writes one file per source
+// file under its path below the source's selection root, and FlattenHierarchy puts them all in the sink
+// folder with the path's '/' turned into '_'.
 //
-// Binary data (rows from a Binary source, see store_source.hpp) is written file by file: PreserveHierarchy
-// keeps each file's path below the source's folder, FlattenHierarchy puts every file in the sink folder
-// (its path with '/' turned into '_'), MergeFiles (or a dataset fileName) concatenates all of them into one.
-// A binary copy does not resume mid-way: its commits return null and a retry copies again.
+// Bytes flow through the compression encoder into a StoreUpload, which keeps them invisible until Finish
+// publishes the file. CommitChunk makes the bytes durable (gzip: closes the member) and returns the
+// upload's checkpoint plus {"rows", "chunk"}; Open with it continues after those bytes, so a resumed
+// attempt writes each row once. With one file per source file, a file the rows have moved past is ended
+// (footer, last member) and kept durable under its temporary name; the checkpoint lists those files
+// ("ended") beside the one in progress ("source", "fileRows"), and Finish publishes them all.
+//
+// Binary data (rows from a Binary source, see store_source.hpp) is written file by file with the same
+// naming, or concatenated into one with MergeFiles or a dataset fileName. A binary copy does not resume
+// mid-way: its commits return null and a retry copies again.
 
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "connectors/common/format/row_io.hpp"
 #include "connectors/common/format/store.hpp"
@@ -38,14 +46,26 @@ class StoreSink : public Sink {
     void Abort() noexcept override;
     SinkStats stats() const override;
 
-    // The single output file of a tabular (or merged binary) copy, relative to the store root.
-    const std::string& target() const { return target_; }
-
   private:
+    // A finished output file of a per-file tabular copy: whole and durable, not yet visible.
+    struct EndedFile {
+        std::string path;  // relative to the store root
+        Json upload;       // its upload's checkpoint, marked "prepared"
+    };
+
     Status OpenUpload(const std::string& path, const Json& checkpoint, const OpContext& ctx);
+    // Tabular: opens `path` and starts its rows, fresh or resumed after `file_rows` committed rows.
+    Status StartFile(const std::string& path, const Json& checkpoint, uint64_t file_rows,
+                     const OpContext& ctx);
+    // Per-file tabular: ends the file in progress and adds it to ended_.
+    Status EndFile(const OpContext& ctx);
+    Status RestoreEnded(const Json& checkpoint);
+    Json EndedJson() const;
     Status WriteBinary(const RowBatch& batch, const OpContext& ctx);
     Status PublishCurrent(const OpContext& ctx);
-    std::string BinaryTarget(const std::string& source_path) const;
+    // Where a file read from `source_path` (relative to the source's selection root) is written; each call
+    // names a new file, distinct from those named before.
+    std::string TargetFor(const std::string& source_path);
     void CloseStreams() noexcept;
 
     std::unique_ptr<FileStore> store_;
@@ -57,7 +77,18 @@ class StoreSink : public Sink {
     std::string folder_;
     std::string target_;
     bool merge_binary_ = false;
-    std::string current_source_;  // binary: the source file being written
+    // Tabular rows may go one file per source file (a file source, no fileName, not MergeFiles); whether
+    // they do is known from the first batch, so the first file opens then.
+    bool per_file_allowed_ = false;
+    bool per_file_ = false;
+    bool deferred_ = false;  // Open saw no rows yet: the first Write (or PrepareFinish) opens the output
+    Schema schema_;
+    std::string current_source_;  // binary and per-file tabular: the source file being written
+    std::string current_path_;    // the output file in progress
+    std::vector<EndedFile> ended_;
+    std::set<std::string> used_targets_;
+    uint64_t file_rows_ = 0;  // per-file: rows of the file in progress committed so far
+    uint64_t file_pending_rows_ = 0;
     std::unique_ptr<StoreUpload> upload_;
     std::unique_ptr<ByteWriter> encoder_;
     std::unique_ptr<RowWriter> rows_;

@@ -20,6 +20,13 @@ Error StoreSource::InFile(Error e) const {
     return e;
 }
 
+std::string_view StoreSource::CurrentRelativePath() const {
+    std::string_view path = files_[next_file_ - 1].path;
+    if (!root_.empty() && path.size() > root_.size() && path.rfind(root_, 0) == 0)
+        path.remove_prefix(root_.size() + 1);
+    return path;
+}
+
 void StoreSource::CloseCurrent() {
     if (raw_) closed_bytes_ += raw_->bytes_read();
     rows_.reset();
@@ -98,10 +105,7 @@ Result<bool> StoreSource::NextBinary(RowBatch& batch, size_t max_rows, const OpC
         const bool at_end = filled < kBinaryChunkBytes;
         if (filled > 0 || !file_started_) {
             Value* row = batch.AddRow();
-            std::string_view path = files_[next_file_ - 1].path;
-            if (!root_.empty() && path.size() > root_.size() && path.rfind(root_, 0) == 0)
-                path.remove_prefix(root_.size() + 1);
-            row[0] = std::string(path);
+            row[0] = std::string(CurrentRelativePath());
             row[1] = chunk_;
             batch.AddBytes(filled);
             file_started_ = true;
@@ -143,6 +147,7 @@ Result<bool> StoreSource::Next(RowBatch& batch, size_t max_rows, const OpContext
             }
         }
         if (!more.ok()) return InFile(std::move(more).error());
+        batch.set_source_file(CurrentRelativePath());
         if (!*more) {
             CloseCurrent();
             if (next_file_ >= files_.size()) return false;

@@ -1,8 +1,10 @@
 #pragma once
 // The source of every file-like store: the selected files (store.hpp), read one after the other through
 // the dataset's compression and format. Rows of later files are matched to the first file's columns by
-// name. Binary datasets are not parsed: each file arrives as rows of (kBinaryPathColumn, kBinaryDataColumn)
-// holding up to kBinaryChunkBytes of it, for a Binary sink to write out.
+// name. Each batch holds rows of one file and names it (RowBatch::source_file, relative to the selection
+// root), so that a file sink can keep files apart. Binary datasets are not parsed: each file arrives as rows
+// of (kBinaryPathColumn, kBinaryDataColumn) holding up to kBinaryChunkBytes of it, for a Binary sink to write
+// out.
 
 #include <memory>
 #include <string>
@@ -41,6 +43,8 @@ class StoreSource : public Source {
     void CloseCurrent();
     Result<bool> NextBinary(RowBatch& batch, size_t max_rows, const OpContext& ctx);
     Error InFile(Error e) const;
+    // The file being read, relative to the selection root (what copyBehavior keeps of its path).
+    std::string_view CurrentRelativePath() const;
 
     std::unique_ptr<FileStore> store_;
     StoreLocation location_;

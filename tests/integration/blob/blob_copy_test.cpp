@@ -2,7 +2,8 @@
 // by wildcards -> ADX; ADX -> Blob JSON; several Blob CSV files -> one local JSON file (MergeFiles); Lookup
 // on Blob; each checks every row and the typed values (datetime to the tick, decimal, dynamic, nulls,
 // unicode, delimiters, quotes and newlines inside values). A daemon killed with -9 in the middle of an upload
-// leaves no partial blob, and the resumed run writes every row once.
+// leaves no partial blob, and the resumed run writes every row once. A folder tree of Blob CSV files is
+// copied file by file with PreserveHierarchy and FlattenHierarchy.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -258,6 +259,26 @@ class BlobCopyTest : public ::testing::Test {
                 {"note", r.note}};
     }
 
+    // The JSON object the JSON sink writes for row `i` of a CSV file: every value is text, and empty
+    // unquoted fields are null.
+    static Json ExpectedJsonFromCsv(int64_t i) {
+        Row r = MakeRow(i);
+        return {{"id", std::to_string(i)},
+                {"ts", r.ts.empty() ? Json(nullptr) : Json(r.ts)},
+                {"amount", r.amount.empty() ? Json(nullptr) : Json(r.amount)},
+                {"tags", r.tags},
+                {"name", r.name},
+                {"note", r.note.empty() ? Json(nullptr) : Json(r.note)}};
+    }
+
+    static std::vector<Json> JsonLines(const std::string& text) {
+        std::vector<Json> lines;
+        size_t start = 0;
+        for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+            lines.push_back(Json::parse(text.substr(start, nl - start)));
+        return lines;
+    }
+
     static TempDir* work_;
     static AzuriteProcess* azurite_;
     static EmulatorProcess* emulator_;
@@ -346,23 +367,9 @@ TEST_F(BlobCopyTest, BlobCsvFilesMergedIntoOneLocalJsonFileAndLookup) {
     auto [run, acts] = Run("MergeAndLookup", Json::array({merge, lookup}));
     ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
 
-    const std::string merged = ReadFile(work_->path() / "files/out/merged.json");
-    std::vector<Json> lines;
-    size_t start = 0;
-    for (size_t nl; (nl = merged.find('\n', start)) != std::string::npos; start = nl + 1)
-        lines.push_back(Json::parse(merged.substr(start, nl - start)));
+    const std::vector<Json> lines = JsonLines(ReadFile(work_->path() / "files/out/merged.json"));
     ASSERT_EQ(lines.size(), 75u);
-    for (int64_t i = 0; i < 75; ++i) {
-        Row r = MakeRow(i);
-        // From CSV every value is text; empty unquoted fields are null.
-        Json expected = {{"id", std::to_string(i)},
-                         {"ts", r.ts.empty() ? Json(nullptr) : Json(r.ts)},
-                         {"amount", r.amount.empty() ? Json(nullptr) : Json(r.amount)},
-                         {"tags", r.tags},
-                         {"name", r.name},
-                         {"note", r.note.empty() ? Json(nullptr) : Json(r.note)}};
-        ASSERT_EQ(lines[i], expected) << "line " << i;
-    }
+    for (int64_t i = 0; i < 75; ++i) ASSERT_EQ(lines[i], ExpectedJsonFromCsv(i)) << "line " << i;
 
     Json peek;
     for (const auto& a : acts)
@@ -371,6 +378,55 @@ TEST_F(BlobCopyTest, BlobCsvFilesMergedIntoOneLocalJsonFileAndLookup) {
     EXPECT_EQ(peek["value"][1]["id"], "31");
     EXPECT_EQ(peek["value"][1]["note"], MakeRow(31).note);
     EXPECT_EQ(peek["value"][1]["name"], MakeRow(31).name);
+}
+
+// Blob CSV files in a folder tree -> Blob JSON, one output blob per source blob: PreserveHierarchy keeps
+// each blob's path below the source folder, FlattenHierarchy puts them all in the sink folder.
+TEST_F(BlobCopyTest, BlobCsvTreeCopiedFileByFileWithEachCopyBehavior) {
+    Upload("landing", "tree/2024/01/a.csv", Csv(0, 30));
+    Upload("landing", "tree/2024/02/b.csv", Csv(30, 25));
+    Upload("landing", "tree/c.csv", Csv(55, 10));
+    auto copy = [](const char* name, const char* folder, const char* behavior) {
+        return Copy(
+            name, Ref("BlobCsv", {{"folder", "tree"}}),
+            Ref("BlobJson", {{"container", "exports"}, {"folder", folder}}),
+            {{"type", "DelimitedTextSource"},
+             {"storeSettings", {{"type", "AzureBlobStorageReadSettings"}, {"recursive", true}}}},
+            {{"type", "JsonSink"},
+             {"storeSettings", {{"type", "AzureBlobStorageWriteSettings"}, {"copyBehavior", behavior}}}});
+    };
+    auto [run, acts] = Run("TreeCopies", Json::array({copy("Preserve", "tree-preserved", "PreserveHierarchy"),
+                                                      copy("Flatten", "tree-flat", "FlattenHierarchy")}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    for (const auto& a : acts) {
+        EXPECT_EQ(a["output"].value("rowsCopied", 0), 65) << a.dump(2);
+        EXPECT_EQ(a["output"].value("filesRead", 0), 3) << a.dump(2);
+        EXPECT_EQ(a["output"].value("filesWritten", 0), 3) << a.dump(2);
+    }
+    EXPECT_EQ(Names("exports", "tree-preserved/"),
+              (std::vector<std::string>{"tree-preserved/2024/01/a.csv", "tree-preserved/2024/02/b.csv",
+                                        "tree-preserved/c.csv"}));
+    EXPECT_EQ(
+        Names("exports", "tree-flat/"),
+        (std::vector<std::string>{"tree-flat/2024_01_a.csv", "tree-flat/2024_02_b.csv", "tree-flat/c.csv"}));
+    const struct {
+        const char* preserved;
+        const char* flat;
+        int64_t first, count;
+    } files[] = {{"2024/01/a.csv", "2024_01_a.csv", 0, 30},
+                 {"2024/02/b.csv", "2024_02_b.csv", 30, 25},
+                 {"c.csv", "c.csv", 55, 10}};
+    for (const auto& f : files) {
+        for (const std::string& name :
+             {std::string("tree-preserved/") + f.preserved, std::string("tree-flat/") + f.flat}) {
+            auto blob = blobs_->GetBlob("exports", name);
+            ASSERT_TRUE(blob.ok()) << name << ": " << blob.error().message;
+            const std::vector<Json> lines = JsonLines(*blob);
+            ASSERT_EQ(lines.size(), static_cast<size_t>(f.count)) << name;
+            for (int64_t i = 0; i < f.count; ++i)
+                ASSERT_EQ(lines[i], ExpectedJsonFromCsv(f.first + i)) << name << " line " << i;
+        }
+    }
 }
 
 // enableSkipIncompatibleRow: rows with more fields than the header fail the copy by default; skipped, they

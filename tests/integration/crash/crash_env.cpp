@@ -24,13 +24,23 @@ constexpr const char* kTenant = "contoso";
 constexpr const char* kAppId = "crash-loader";
 constexpr const char* kAppSecret = "Crash-Harness-Secret-5d2a";
 
-std::string SourceCsv() {
+// Rows [first, first + count) of the source data, with the header.
+std::string SourceCsv(int first = 0, int count = kRows) {
     std::string csv = "id,name,amount\n";
-    csv.reserve(kRows * 24);
-    for (int i = 0; i < kRows; ++i)
+    csv.reserve(static_cast<size_t>(count) * 24);
+    for (int i = first; i < first + count; ++i)
         csv += std::to_string(i) + ",name-" + std::to_string(i % 101) + "," + std::to_string(i) + ".25\n";
     return csv;
 }
+
+// The CopyTree source: kRows split over three files at three depths, so that the sink's 10,000-row chunks
+// end inside files and the output switches files inside chunks.
+struct TreeFile {
+    const char* path;  // below in/tree, and below the run's output folder
+    int first, count;
+};
+constexpr TreeFile kTree[] = {
+    {"part-0.csv", 0, 9000}, {"sub/part-1.csv", 9000, 7000}, {"sub/deep/part-2.csv", 16000, kRows - 16000}};
 
 Json Expr(const std::string& text) {
     return {{"value", text}, {"type", "Expression"}};
@@ -67,24 +77,25 @@ bool Terminal(const std::string& s) {
     return s == "Succeeded" || s == "Failed" || s == "Cancelled";
 }
 
-// A CSV output (header, then rows whose first field is the id): every id of the source exactly once.
-void CheckRows(const std::string& text, const std::string& name) {
-    std::vector<int> seen(kRows, 0);
+// A CSV output (header, then rows whose first field is the id): every id of [first, first + count) exactly
+// once, and no other.
+void CheckRows(const std::string& text, const std::string& name, int first = 0, int count = kRows) {
+    std::vector<int> seen(static_cast<size_t>(count), 0);
     size_t lines = 0, bad = 0;
     for (size_t pos = text.find('\n') + 1; pos < text.size();) {  // after the header
         size_t end = text.find('\n', pos);
         if (end == std::string::npos) end = text.size();
         const long id = std::strtol(text.c_str() + pos, nullptr, 10);
-        if (id >= 0 && id < kRows)
-            ++seen[static_cast<size_t>(id)];
+        if (id >= first && id < first + count)
+            ++seen[static_cast<size_t>(id - first)];
         else
             ++bad;
         ++lines;
         pos = end + 1;
     }
-    EXPECT_EQ(lines, static_cast<size_t>(kRows)) << name;
+    EXPECT_EQ(lines, static_cast<size_t>(count)) << name;
     EXPECT_EQ(bad, 0u) << name;
-    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), kRows) << name << ": duplicate or missing ids";
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), count) << name << ": duplicate or missing ids";
 }
 
 }  // namespace
@@ -124,6 +135,7 @@ CrashEnv::CrashEnv() : work_(std::make_unique<TempDir>()) {
     fs::create_directories(files() / "in");
     fs::create_directories(files() / "out");
     WriteFile(files() / "in/rows.csv", SourceCsv());
+    for (const auto& f : kTree) WriteFile(files() / "in/tree" / f.path, SourceCsv(f.first, f.count));
 }
 
 CrashEnv::~CrashEnv() = default;
@@ -182,6 +194,23 @@ bool CrashEnv::PutFactory(DaemonProcess& daemon, int copy_retry) const {
                 {"fileName", Expr("@dataset().file")}}},
               {"columnDelimiter", ","},
               {"firstRowAsHeader", true}}}}}}},
+        {"datasets/InTree",
+         {{"properties",
+           {{"type", "DelimitedText"},
+            {"linkedServiceName", {{"referenceName", "Files"}, {"type", "LinkedServiceReference"}}},
+            {"typeProperties",
+             {{"location", {{"type", "FileServerLocation"}, {"folderPath", "in/tree"}}},
+              {"columnDelimiter", ","},
+              {"firstRowAsHeader", true}}}}}}},
+        {"datasets/OutTree",
+         {{"properties",
+           {{"type", "DelimitedText"},
+            {"linkedServiceName", {{"referenceName", "Files"}, {"type", "LinkedServiceReference"}}},
+            {"parameters", {{"folder", {{"type", "String"}}}}},
+            {"typeProperties",
+             {{"location", {{"type", "FileServerLocation"}, {"folderPath", Expr("@dataset().folder")}}},
+              {"columnDelimiter", ","},
+              {"firstRowAsHeader", true}}}}}}},
         {"linkedservices/Blob",
          {{"properties",
            {{"type", "AzureBlobStorage"},
@@ -211,6 +240,23 @@ bool CrashEnv::PutFactory(DaemonProcess& daemon, int copy_retry) const {
                                Ref("OutBlob", {{"folder", Expr("@pipeline().parameters.folder")},
                                                {"file", Expr("@{pipeline().parameters.tag}.csv")}}),
                                file_sink, copy_retry))},
+        // A folder of three files -> one output file per source file (PreserveHierarchy).
+        {"pipelines/CopyTree",
+         Pipeline(
+             {{"name", "CopyTree"},
+              {"type", "Copy"},
+              {"policy", {{"retry", copy_retry}, {"retryIntervalInSeconds", 1}, {"timeout", "0.00:05:00"}}},
+              {"inputs", Json::array({Ref("InTree", Json::object())})},
+              {"outputs",
+               Json::array({Ref(
+                   "OutTree",
+                   {{"folder", Expr("@{pipeline().parameters.folder}/@{pipeline().parameters.tag}")}})})},
+              {"typeProperties",
+               {{"source", {{"type", "DelimitedTextSource"}, {"storeSettings", {{"recursive", true}}}}},
+                {"sink",
+                 {{"type", "DelimitedTextSink"},
+                  {"writeBatchSize", 10000},
+                  {"storeSettings", {{"copyBehavior", "PreserveHierarchy"}}}}}}}})},
         {"pipelines/Pause",
          Pipeline({{"name", "Pause"}, {"type", "Wait"}, {"typeProperties", {{"waitTimeInSeconds", 1}}}})},
         // The source file does not exist: the first attempt fails, its retry fails, the run fails.
@@ -373,9 +419,26 @@ Json CrashEnv::CheckInvariants(DaemonProcess& daemon, const std::vector<Submissi
     std::set<std::string> present;
     if (fs::exists(folder))
         for (const auto& e : fs::directory_iterator(folder)) present.insert(e.path().filename().string());
+    //    A tree copy wrote a folder named after its tag holding one file per source file, and nothing else.
+    std::set<std::string> tree_folders;
+    for (const auto& [tag, run] : run_of_tag) {
+        if (by_tag[tag]->pipeline != "CopyTree") continue;
+        expected_files.insert(tag);
+        tree_folders.insert(tag);
+        std::set<std::string> wanted, found;
+        for (const auto& f : kTree) wanted.insert(f.path);
+        if (fs::exists(folder / tag))
+            for (const auto& e : fs::recursive_directory_iterator(folder / tag))
+                if (e.is_regular_file())
+                    found.insert(e.path().lexically_relative(folder / tag).generic_string());
+        EXPECT_EQ(found, wanted) << "files in " << (folder / tag);
+        for (const auto& f : kTree)
+            if (found.count(f.path))
+                CheckRows(ReadFile(folder / tag / f.path), tag + "/" + f.path, f.first, f.count);
+    }
     EXPECT_EQ(present, expected_files) << "files in " << folder;
     for (const auto& name : expected_files)
-        if (present.count(name)) CheckRows(ReadFile(folder / name), name);
+        if (present.count(name) && !tree_folders.count(name)) CheckRows(ReadFile(folder / name), name);
     // 7. Blobs: the same for the copies into Azurite, in the container "crash" under the scenario's folder.
     std::set<std::string> expected_blobs, blobs;
     for (const auto& [tag, run] : run_of_tag)

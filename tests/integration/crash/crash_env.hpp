@@ -1,9 +1,10 @@
 #pragma once
 // What the crash harness and the chaos test share: one Azurite and one Kusto emulator (TLS, a service
-// principal) for the whole binary, the factory they submit (file -> file copies, a Wait, a failing Copy with
-// a retry, a CSV -> ADX copy, a CSV -> Blob copy into Azurite), and the checks of the invariants: every
-// accepted run terminal with the status its pipeline must end in, no activity left InProgress or Queued, no
-// two runs for one submission, every copied row exactly once in the files, the blobs and the ADX table.
+// principal) for the whole binary, the factory they submit (file -> file copies, a folder copied file by
+// file, a Wait, a failing Copy with a retry, a CSV -> ADX copy, a CSV -> Blob copy into Azurite), and the
+// checks of the invariants: every accepted run terminal with the status its pipeline must end in, no
+// activity left InProgress or Queued, no two runs for one submission, every copied row exactly once in the
+// files, the blobs and the ADX table.
 
 #include <filesystem>
 #include <map>
@@ -26,7 +27,7 @@ constexpr int kRows = 25000;  // per source file: three 10,000-row source batche
 // One createRun the test sent. `tag` is a run parameter unique to the submission: it names the output file
 // and lets the test tell a duplicated run (two runs with one tag) from two submissions.
 struct Submission {
-    std::string pipeline;  // CopyFiles, CopyToBlob, Pause, Failing, CsvToAdx, AdxToFile
+    std::string pipeline;  // CopyFiles, CopyTree, CopyToBlob, Pause, Failing, CsvToAdx, AdxToFile
     std::string tag;
     std::string run_id;  // empty when createRun got no answer (the daemon died during the call)
     std::string table;   // CsvToAdx: its target table (rows counted there); AdxToFile: its source

@@ -1,12 +1,13 @@
 // The kill -9 harness (issue 8, item 4). For every crash point in the code, a fresh adxflowd is started
-// with that point armed (ADXFLOW_CRASH_AT), the factory is applied and six runs are submitted (two
+// with that point armed (ADXFLOW_CRASH_AT), the factory is applied and seven runs are submitted (two
 // file -> file copies of 25,000 rows in three chunks, a Wait, a Copy of a missing file with one retry, a
 // CSV -> ADX copy of 25,000 rows through queued ingestion into the emulator and Azurite, a CSV -> Blob copy
-// into Azurite). The daemon kills itself at the point; it is started again, unarmed, on the same data dir
-// and the test checks, without resubmitting anything, that every run ends as its pipeline must (copies and
-// the Wait Succeeded, the missing file Failed), that none is stuck InProgress, that no submission has two
-// runs, and that the files, the blobs and the ADX table hold every row exactly once. The points are read
-// from the sources, so a new point is covered without editing this test.
+// into Azurite, a folder of three CSV files copied file by file with PreserveHierarchy). The daemon kills
+// itself at the point; it is started again, unarmed, on the same data dir and the test checks, without
+// resubmitting anything, that every run ends as its pipeline must (copies and the Wait Succeeded, the missing
+// file Failed), that none is stuck InProgress, that no submission has two runs, and that the files, the blobs
+// and the ADX table hold every row exactly once. The points are read from the sources, so a new point is
+// covered without editing this test.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -29,8 +30,10 @@ using namespace std::chrono_literals;
 // pass. The ones passed by the very first createRun wait for the third, so that two runs are accepted
 // before the crash; the recovery point needs a first crash in the middle of a copy to have an attempt to
 // recover.
+constexpr std::string_view kRecoveryPrelude = "copy.checkpoint.after_save";
+
 std::vector<std::string> PhasesFor(const std::string& point) {
-    if (point == "engine.recovery.attempt_closed") return {"copy.checkpoint.after_save", point};
+    if (point == "engine.recovery.attempt_closed") return {std::string(kRecoveryPrelude), point};
     if (point.rfind("store.run_insert.", 0) == 0 || point == "engine.run.accepted" ||
         point.rfind("store.batch.", 0) == 0)
         return {point + ":3"};
@@ -87,7 +90,7 @@ class CrashHarness : public ::testing::Test {
                 if (!env_->PutFactory(**daemon)) return outcome;
                 std::vector<Submission> wanted;
                 for (const char* pipeline :
-                     {"CopyFiles", "Pause", "Failing", "CsvToAdx", "CopyToBlob", "CopyFiles"}) {
+                     {"CopyFiles", "Pause", "Failing", "CsvToAdx", "CopyToBlob", "CopyFiles", "CopyTree"}) {
                     const std::string tag = id + "-" + std::to_string(wanted.size()) + "-" + pipeline;
                     wanted.push_back({pipeline, tag, "", table});
                 }
@@ -151,10 +154,11 @@ TEST_F(CrashHarness, KillNineAtEveryCrashPoint) {
         std::printf("random crash scenarios, seed %u\n", seed);
         std::mt19937 rng(seed);
         for (int i = 0; i < std::atoi(n); ++i) {
-            std::string spec = points[rng() % points.size()] + ":" + std::to_string(1 + rng() % 3);
-            std::vector<std::string> phases = {spec};
-            if (PointOf(spec) == "engine.recovery.attempt_closed")
-                phases.insert(phases.begin(), "copy.checkpoint.after_save");
+            std::string spec = points[rng() % points.size()];
+            spec.append(":").append(std::to_string(1 + rng() % 3));
+            std::vector<std::string> phases;
+            if (PointOf(spec) == "engine.recovery.attempt_closed") phases.emplace_back(kRecoveryPrelude);
+            phases.push_back(spec);
             SCOPED_TRACE("random crash scenario " + spec);
             outcomes.push_back(RunScenario(points.size() + static_cast<size_t>(i), phases));
         }

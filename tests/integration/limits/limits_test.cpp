@@ -94,7 +94,7 @@ TEST(Limits, AFullRunQueueAnswers429WithRetryAfterAndCreatesNothing) {
     auto again = d.Arm("POST", "pipelines/Slow/createRun", Json::object());
     EXPECT_EQ(again->status, 200) << again->text;
     // Nothing left running, so that the stop below is a clean drain (a 30 s Wait would hold it).
-    for (const std::string id : {accepted[0], again->body.value("runId", std::string())}) {
+    for (const std::string& id : {accepted[0], again->body.value("runId", std::string())}) {
         EXPECT_EQ(d.Arm("POST", "pipelineruns/" + id + "/cancel")->status, 200);
         EXPECT_EQ((*d.WaitForRun(id))["status"], "Cancelled");
     }

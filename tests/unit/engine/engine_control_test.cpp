@@ -45,8 +45,9 @@ TEST(EngineControl, ControlCaseTable) {
         ASSERT_TRUE(created.ok()) << created.error().Describe();
         PipelineRun run = h.WaitForEnd(created->run_id);
         EXPECT_EQ(run.status, *c.Get("status")) << run.message;
-        if (const std::string* m = c.Get("message"))
+        if (const std::string* m = c.Get("message")) {
             EXPECT_NE(run.message.find(*m), std::string::npos) << run.message;
+        }
         auto records = h.Activities(run.run_id);
         auto last = LastRecords(records);
         for (const auto& w : Words(*c.Get("expect"))) {

@@ -100,11 +100,15 @@ void RunCase(const Case& c) {
         EXPECT_NE(e.message.find(*error), std::string::npos)
             << Where(c) << ": error message '" << e.message << "' does not contain '" << *error << "'";
         EXPECT_EQ(e.kind, ErrorKind::kInvalidInput) << Where(c);
-        if (const std::string* op = c.Get("op")) EXPECT_EQ(e.op, *op) << Where(c) << ": " << e.message;
+        if (const std::string* op = c.Get("op")) {
+            EXPECT_EQ(e.op, *op) << Where(c) << ": " << e.message;
+        }
         EXPECT_TRUE(e.op == "expr.parse" || e.op == "expr.evaluate") << Where(c) << ": op " << e.op;
         if (e.op == "expr.parse") {
             EXPECT_FALSE(syntax.ok()) << Where(c) << ": CheckSyntax accepted what evaluation could not parse";
-            if (!syntax.ok()) EXPECT_EQ(syntax.error().message, e.message) << Where(c);
+            if (!syntax.ok()) {
+                EXPECT_EQ(syntax.error().message, e.message) << Where(c);
+            }
         } else {
             EXPECT_TRUE(syntax.ok()) << Where(c) << ": CheckSyntax rejected a parseable expression: "
                                      << syntax.error().message;

@@ -404,9 +404,10 @@ TEST(KustoValues, StringsWithEscapesAtEveryOffsetAndChunkSize) {
         std::string text;
         const int n = static_cast<int>(rng() % 12);
         for (int i = 0; i < n; ++i) text += pieces[rng() % pieces.size()];
-        cells.push_back(Value{text});
-        cells.push_back(Value{Json{{"k", text}}.dump()});
-        cells.push_back(Value{int64_t{r}});
+        std::string dynamic = Json{{"k", text}}.dump();
+        cells.emplace_back(std::in_place_type<std::string>, text);
+        cells.emplace_back(std::in_place_type<std::string>, std::move(dynamic));
+        cells.emplace_back(std::in_place_type<int64_t>, r);
     }
     std::string body;
     kusto::V2Writer writer(body);
