@@ -196,10 +196,10 @@ Result<StoreWriteSettings> ParseStoreWriteSettings(const Json& settings, std::st
             if (!n || *n < 1)
                 return BadSetting(JoinPath(base, "maxRowsPerFile"), "must be a positive integer");
             s.max_rows_per_file = *n;
-            return MakeError(ErrorKind::kUnsupported, "store.settings",
-                             JoinPath(base, "maxRowsPerFile") + ": splitting the output is not supported yet",
-                             "UnsupportedOption", JoinPath(base, "maxRowsPerFile"));
         }
+        ADXFLOW_ASSIGN_OR_RETURN(s.file_name_prefix, OptionalString(*fs, "fileNamePrefix", base));
+        if (s.file_name_prefix.find_first_of("/\\") != std::string::npos)
+            return BadSetting(JoinPath(base, "fileNamePrefix"), "must be a file name, without '/' or '\\'");
     }
     return s;
 }

@@ -1,5 +1,8 @@
 #include "connectors/common/format/store_sink.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace adxflow::format {
 
 namespace {
@@ -23,6 +26,29 @@ Error BadCheckpoint() {
                      "InvalidCheckpoint");
 }
 
+// Where a name's extension starts, counting a compression suffix with the extension before it
+// ("a.csv.gz" -> ".csv.gz"); the end of the name when it has none.
+size_t ExtensionStart(std::string_view path) {
+    const std::string_view base = BaseName(path);
+    const size_t base_at = path.size() - base.size();
+    size_t dot = base.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) return path.size();
+    const std::string_view ext = base.substr(dot);
+    if (ext == ".gz" || ext == ".deflate" || ext == ".bz2" || ext == ".zip" || ext == ".lz4" ||
+        ext == ".snappy") {
+        const size_t before = base.rfind('.', dot - 1);
+        if (before != std::string_view::npos && before > 0) dot = before;
+    }
+    return base_at + dot;
+}
+
+std::string WithSuffix(const std::string& path, std::string_view suffix) {
+    const size_t cut = ExtensionStart(path);
+    std::string out = path.substr(0, cut);
+    out.append(suffix).append(path, cut);
+    return out;
+}
+
 }  // namespace
 
 StoreSink::StoreSink(std::unique_ptr<FileStore> store, StoreLocation location, FormatSpec format,
@@ -34,12 +60,20 @@ StoreSink::StoreSink(std::unique_ptr<FileStore> store, StoreLocation location, F
       run_id_(std::move(run_id)),
       activity_name_(std::move(activity_name)) {
     folder_ = NormalizeFolder(location_.folder_path);
+    const bool tabular = format_.format != FileFormat::kBinary;
+    if (tabular && settings_.max_rows_per_file > 0)
+        max_rows_per_file_ = static_cast<uint64_t>(settings_.max_rows_per_file);
     std::string name = location_.file_name;
-    if (name.empty()) name = "data_" + SafeName(run_id_) + DefaultExtension(format_);
+    if (name.empty()) {
+        // With maxRowsPerFile the name is the parts' prefix: "<prefix>_00000<ext>".
+        name = max_rows_per_file_ && !settings_.file_name_prefix.empty() ? settings_.file_name_prefix
+                                                                         : "data_" + SafeName(run_id_);
+        name += DefaultExtension(format_);
+    }
     target_ = JoinStorePath(folder_, name);
     const bool merge = settings_.copy_behavior == CopyBehavior::kMergeFiles || !location_.file_name.empty();
-    merge_binary_ = format_.format == FileFormat::kBinary && merge;
-    per_file_allowed_ = format_.format != FileFormat::kBinary && !merge;
+    merge_binary_ = !tabular && merge;
+    per_file_allowed_ = tabular && !merge;
 }
 
 StoreSink::~StoreSink() {
@@ -60,6 +94,23 @@ Status StoreSink::StartFile(const std::string& path, const Json& checkpoint, uin
     return rows_->Begin(schema_, !checkpoint.is_null(), file_rows);
 }
 
+Status StoreSink::StartPart(const std::string& base, uint64_t part, const OpContext& ctx) {
+    current_base_ = base;
+    part_ = part;
+    const std::string path = PartPath(base, part);
+    used_paths_.insert(path);
+    return StartFile(path, nullptr, 0, ctx);
+}
+
+Status StoreSink::StartOutput(const std::string& source_file, const OpContext& ctx) {
+    deferred_ = false;
+    per_file_ = per_file_allowed_ && !source_file.empty();
+    several_ = per_file_ || max_rows_per_file_ > 0;
+    if (!several_) return StartFile(target_, nullptr, 0, ctx);
+    current_source_ = source_file;
+    return StartPart(per_file_ ? TargetFor(source_file) : target_, 0, ctx);
+}
+
 Status StoreSink::EndFile(const OpContext& ctx) {
     if (!upload_) return Ok();
     if (rows_) ADXFLOW_TRY(rows_->End());
@@ -75,18 +126,30 @@ Status StoreSink::EndFile(const OpContext& ctx) {
     return Ok();
 }
 
-Status StoreSink::RestoreEnded(const Json& checkpoint) {
+Status StoreSink::RestoreSeveral(const Json& checkpoint, const OpContext& ctx) {
     const Json* ended = FindMember(checkpoint, "ended");
     if (!ended || !ended->is_array()) return BadCheckpoint();
-    per_file_ = true;
+    several_ = true;
     for (const Json& e : *ended) {
         const Json* path = FindMember(e, "path");
         const Json* upload = FindMember(e, "upload");
         if (!path || !path->is_string() || !upload || !upload->is_object()) return BadCheckpoint();
         ended_.push_back({path->get<std::string>(), *upload});
-        used_targets_.insert(ended_.back().path);
+        used_paths_.insert(ended_.back().path);
     }
-    return Ok();
+    if (prepared_) return Ok();  // every file is ended: only Finish follows
+    const Json* target = FindMember(checkpoint, "target");
+    const Json* base = FindMember(checkpoint, "base");
+    const Json* source = FindMember(checkpoint, "source");
+    if (!target || !target->is_string() || !base || !base->is_string() || !source || !source->is_string())
+        return BadCheckpoint();
+    current_source_ = source->get<std::string>();
+    per_file_ = !current_source_.empty();
+    current_base_ = base->get<std::string>();
+    part_ = checkpoint.value("part", uint64_t{0});
+    file_rows_ = checkpoint.value("fileRows", uint64_t{0});
+    used_paths_.insert(target->get<std::string>());
+    return StartFile(target->get<std::string>(), checkpoint, file_rows_, ctx);
 }
 
 Json StoreSink::EndedJson() const {
@@ -106,35 +169,28 @@ Status StoreSink::Open(const Schema& schema, const Json& checkpoint, const OpCon
         if (merge_binary_) ADXFLOW_TRY(OpenUpload(target_, nullptr, ctx));
         return Ok();
     }
-    const bool per_file_checkpoint = checkpoint.is_object() && checkpoint.contains("ended");
-    if (checkpoint.is_object() && checkpoint.value("prepared", false)) {
-        // A prepared publication (PrepareFinish) of an earlier attempt: only Finish follows.
-        prepared_ = true;
-        committed_rows_ = checkpoint.value("rows", uint64_t{0});
-        has_commit_ = true;
-        if (per_file_checkpoint) return RestoreEnded(checkpoint);
-        return OpenUpload(target_, checkpoint, ctx);
-    }
     if (checkpoint.is_null()) {
         // Whether rows come file by file is known at the first batch.
-        if (per_file_allowed_) {
-            deferred_ = true;
-            return Ok();
-        }
-        return StartFile(target_, nullptr, 0, ctx);
+        deferred_ = true;
+        return Ok();
     }
     const Json* rows = FindMember(checkpoint, "rows");
     long long n = rows ? AsInt(*rows).value_or(-1) : -1;
     if (n < 0) return BadCheckpoint();
     committed_rows_ = static_cast<uint64_t>(n);
     has_commit_ = true;
-    if (!per_file_checkpoint) return StartFile(target_, checkpoint, committed_rows_, ctx);
-    ADXFLOW_TRY(RestoreEnded(checkpoint));
-    const Json* source = FindMember(checkpoint, "source");
-    if (!source || !source->is_string()) return BadCheckpoint();
-    current_source_ = source->get<std::string>();
-    file_rows_ = checkpoint.value("fileRows", uint64_t{0});
-    return StartFile(TargetFor(current_source_), checkpoint, file_rows_, ctx);
+    // A prepared publication (PrepareFinish) of an earlier attempt: only Finish follows.
+    prepared_ = checkpoint.value("prepared", false);
+    if (checkpoint.contains("ended")) return RestoreSeveral(checkpoint, ctx);
+    if (prepared_) return OpenUpload(target_, checkpoint, ctx);
+    return StartFile(target_, checkpoint, committed_rows_, ctx);
+}
+
+std::string StoreSink::PartPath(const std::string& base, uint64_t part) const {
+    if (max_rows_per_file_ == 0) return base;
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, "_%05llu", static_cast<unsigned long long>(part));
+    return WithSuffix(base, suffix);
 }
 
 std::string StoreSink::TargetFor(const std::string& source_path) {
@@ -149,14 +205,9 @@ std::string StoreSink::TargetFor(const std::string& source_path) {
     // Flattening can give two files one name ("a/b_c.csv", "a_b/c.csv"): the later one (in path order, so
     // the same on every attempt) gets "_2", "_3", ... before its extension instead of overwriting.
     std::string unique = path;
-    for (int n = 2; used_targets_.count(unique); ++n) {
-        const std::string_view base = BaseName(path);
-        const size_t dot = base.rfind('.');
-        const size_t cut =
-            path.size() - base.size() + (dot == std::string_view::npos || dot == 0 ? base.size() : dot);
-        unique = path.substr(0, cut) + "_" + std::to_string(n) + path.substr(cut);
-    }
-    used_targets_.insert(unique);
+    for (int n = 2; used_paths_.count(PartPath(unique, 0)); ++n)
+        unique = WithSuffix(path, "_" + std::to_string(n));
+    if (format_.format == FileFormat::kBinary) used_paths_.insert(unique);
     return unique;
 }
 
@@ -186,27 +237,47 @@ Status StoreSink::WriteBinary(const RowBatch& batch, const OpContext& ctx) {
     return Ok();
 }
 
+Status StoreSink::WriteRows(const RowBatch& batch, size_t begin, size_t end) {
+    if (begin == 0 && end == batch.rows()) {
+        ADXFLOW_TRY(rows_->Write(batch));
+    } else {
+        slice_.Reset(batch.width());
+        for (size_t r = begin; r < end; ++r) {
+            Value* dst = slice_.AddRow();
+            const Value* src = batch.Row(r);
+            for (size_t c = 0; c < batch.width(); ++c) dst[c] = src[c];
+        }
+        ADXFLOW_TRY(rows_->Write(slice_));
+    }
+    pending_rows_ += end - begin;
+    file_pending_rows_ += end - begin;
+    return Ok();
+}
+
 Status StoreSink::Write(const RowBatch& batch, const OpContext& ctx) {
     ADXFLOW_TRY(ctx.CheckCancelled());
     if (!opened_) return Internal("store.write", "Write before Open");
     if (format_.format == FileFormat::kBinary) return WriteBinary(batch, ctx);
     if (deferred_) {
-        deferred_ = false;
-        per_file_ = !batch.source_file().empty();
-        if (per_file_) {
-            current_source_ = batch.source_file();
-            ADXFLOW_TRY(StartFile(TargetFor(current_source_), nullptr, 0, ctx));
-        } else {
-            ADXFLOW_TRY(StartFile(target_, nullptr, 0, ctx));
-        }
+        ADXFLOW_TRY(StartOutput(batch.source_file(), ctx));
     } else if (per_file_ && !batch.source_file().empty() && batch.source_file() != current_source_) {
         ADXFLOW_TRY(EndFile(ctx));
         current_source_ = batch.source_file();
-        ADXFLOW_TRY(StartFile(TargetFor(current_source_), nullptr, 0, ctx));
+        ADXFLOW_TRY(StartPart(TargetFor(current_source_), 0, ctx));
     }
-    ADXFLOW_TRY(rows_->Write(batch));
-    pending_rows_ += batch.rows();
-    file_pending_rows_ += batch.rows();
+    if (max_rows_per_file_ == 0) return WriteRows(batch, 0, batch.rows());
+    for (size_t done = 0; done < batch.rows();) {
+        const uint64_t in_file = file_rows_ + file_pending_rows_;
+        if (in_file >= max_rows_per_file_) {
+            ADXFLOW_TRY(EndFile(ctx));
+            ADXFLOW_TRY(StartPart(current_base_, part_ + 1, ctx));
+            continue;
+        }
+        const size_t take =
+            static_cast<size_t>(std::min<uint64_t>(max_rows_per_file_ - in_file, batch.rows() - done));
+        ADXFLOW_TRY(WriteRows(batch, done, done + take));
+        done += take;
+    }
     return Ok();
 }
 
@@ -228,10 +299,13 @@ Result<Json> StoreSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
     last_key_ = std::move(key_text);
     cp["rows"] = committed_rows_;
     cp["chunk"] = key.chunk;
-    if (per_file_) {
-        cp["source"] = current_source_;
-        cp["fileRows"] = file_rows_;
+    if (several_) {
         cp["ended"] = EndedJson();
+        cp["target"] = current_path_;
+        cp["base"] = current_base_;
+        cp["source"] = current_source_;
+        cp["part"] = part_;
+        cp["fileRows"] = file_rows_;
     }
     last_checkpoint_ = cp;
     return cp;
@@ -240,15 +314,12 @@ Result<Json> StoreSink::CommitChunk(const ChunkKey& key, const OpContext& ctx) {
 Result<Json> StoreSink::PrepareFinish(const OpContext& ctx) {
     if (!opened_ || format_.format == FileFormat::kBinary) return Json(nullptr);
     // No rows at all: the output is one file holding the preamble (a CSV header, "[]").
-    if (deferred_) {
-        deferred_ = false;
-        ADXFLOW_TRY(StartFile(target_, nullptr, 0, ctx));
-    }
+    if (deferred_) ADXFLOW_TRY(StartOutput({}, ctx));
     if (!upload_ || !rows_) return Json(nullptr);
     committed_rows_ += pending_rows_;
     pending_rows_ = 0;
     Json cp;
-    if (per_file_) {
+    if (several_) {
         ADXFLOW_TRY(EndFile(ctx));
         cp = Json::object();
         cp["ended"] = EndedJson();
@@ -266,11 +337,8 @@ Result<Json> StoreSink::PrepareFinish(const OpContext& ctx) {
 
 Status StoreSink::Finish(const OpContext& ctx) {
     if (!opened_) return Internal("store.finish", "Finish before Open");
-    if (deferred_) {
-        deferred_ = false;
-        ADXFLOW_TRY(StartFile(target_, nullptr, 0, ctx));
-    }
-    if (per_file_) {
+    if (deferred_) ADXFLOW_TRY(StartOutput({}, ctx));
+    if (several_) {
         if (!prepared_) ADXFLOW_TRY(EndFile(ctx));
         committed_rows_ += pending_rows_;
         pending_rows_ = 0;
@@ -302,7 +370,7 @@ void StoreSink::Abort() noexcept {
     rows_.reset();
     encoder_.reset();
     // A tabular upload keeps its committed part for the next attempt; a binary one has nothing to resume.
-    // Ended files of a per-file copy stay whole under their temporary names for the same reason.
+    // Ended files of a several-file output stay whole under their temporary names for the same reason.
     if (upload_) upload_->Abort(/*discard_all=*/format_.format == FileFormat::kBinary || !has_commit_);
     upload_.reset();
 }

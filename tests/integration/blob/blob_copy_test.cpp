@@ -1,9 +1,9 @@
 // Issue 7's Blob legs through the real adxflowd, a real Azurite and the Kusto emulator: Blob CSV files picked
-// by wildcards -> ADX; ADX -> Blob JSON; several Blob CSV files -> one local JSON file (MergeFiles); Lookup
-// on Blob; each checks every row and the typed values (datetime to the tick, decimal, dynamic, nulls,
-// unicode, delimiters, quotes and newlines inside values). A daemon killed with -9 in the middle of an upload
-// leaves no partial blob, and the resumed run writes every row once. A folder tree of Blob CSV files is
-// copied file by file with PreserveHierarchy and FlattenHierarchy.
+// by wildcards -> ADX; ADX -> Blob JSON, and Blob CSV split by maxRowsPerFile; several Blob CSV files -> one
+// local JSON file (MergeFiles); Lookup on Blob; each checks every row and the typed values (datetime to the
+// tick, decimal, dynamic, nulls, unicode, delimiters, quotes and newlines inside values). A daemon killed
+// with -9 in the middle of an upload leaves no partial blob, and the resumed run writes every row once. A
+// folder tree of Blob CSV files is copied file by file with PreserveHierarchy and FlattenHierarchy.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -316,7 +316,20 @@ TEST_F(BlobCopyTest, BlobCsvIntoAdxAndBackOutAsBlobJson) {
               {"formatSettings", {{"type", "JsonWriteSettings"}, {"filePattern", "setOfObjects"}}}});
     out["dependsOn"] =
         Json::array({{{"activity", "Load"}, {"dependencyConditions", Json::array({"Succeeded"})}}});
-    auto [run, acts] = Run("BlobToAdxToBlob", Json::array({load, out}));
+    // The ids again, as CSV blobs of at most 40 rows each (formatSettings.maxRowsPerFile).
+    Json parts =
+        Copy("ExportParts", Ref("AdxTable", {{"table", "Sales"}}),
+             Ref("BlobCsv", {{"container", "exports"}, {"folder", "adx/parts"}}),
+             {{"type", "AzureDataExplorerSource"}, {"query", "Sales | order by id asc | project id"}},
+             {{"type", "DelimitedTextSink"},
+              {"storeSettings", {{"type", "AzureBlobStorageWriteSettings"}}},
+              {"formatSettings",
+               {{"type", "DelimitedTextWriteSettings"},
+                {"fileExtension", ".csv"},
+                {"maxRowsPerFile", 40},
+                {"fileNamePrefix", "ids"}}}});
+    parts["dependsOn"] = out["dependsOn"];
+    auto [run, acts] = Run("BlobToAdxToBlob", Json::array({load, out, parts}));
     ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
     for (const auto& a : acts) {
         EXPECT_EQ(a["output"].value("rowsCopied", -1), total) << a.dump(2);
@@ -346,6 +359,19 @@ TEST_F(BlobCopyTest, BlobCsvIntoAdxAndBackOutAsBlobJson) {
         lines.push_back(Json::parse(blob->substr(start, nl - start)));
     ASSERT_EQ(lines.size(), static_cast<size_t>(total));
     for (int64_t i = 0; i < total; ++i) ASSERT_EQ(lines[i], ExpectedJson(MakeRow(i))) << "line " << i;
+
+    // Out of ADX into numbered CSV blobs of 40, 40 and 20 ids, each with the header.
+    EXPECT_EQ(Names("exports", "adx/parts/"),
+              (std::vector<std::string>{"adx/parts/ids_00000.csv", "adx/parts/ids_00001.csv",
+                                        "adx/parts/ids_00002.csv"}));
+    for (int64_t part = 0; part < 3; ++part) {
+        auto csv = blobs_->GetBlob("exports", "adx/parts/ids_0000" + std::to_string(part) + ".csv");
+        ASSERT_TRUE(csv.ok()) << csv.error().message;
+        std::string expected = "id\r\n";
+        for (int64_t i = part * 40; i < std::min<int64_t>(total, part * 40 + 40); ++i)
+            expected.append(std::to_string(i)).append("\r\n");
+        EXPECT_EQ(*csv, expected) << "part " << part;
+    }
 }
 
 // Several Blob CSV files -> one local JSON file (MergeFiles), and Lookup on a Blob CSV file.

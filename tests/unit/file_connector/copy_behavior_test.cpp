@@ -1,7 +1,8 @@
 // copyBehavior for tabular copies between file stores: PreserveHierarchy writes one output file per source
 // file under the same path, FlattenHierarchy puts them all in the sink folder, MergeFiles (or a dataset
-// fileName) makes one file. And the per-file output is exactly once across a crash in the middle of the
-// second file, and across a crash while Finish publishes the files one by one.
+// fileName) makes one file; maxRowsPerFile splits each output into numbered parts. The several-file output
+// is exactly once across a crash in the middle of a file, and across a crash while Finish publishes the
+// files one by one.
 
 #include <set>
 
@@ -267,6 +268,164 @@ TEST(CopyBehavior, ACrashWhileFinishPublishesFilesIsFinishedNextTime) {
     EXPECT_EQ(FilesUnder(root / "out"), (std::set<std::string>{"a.csv", "sub/b.csv", "sub/deep/c.csv"}));
     EXPECT_EQ(ReadFile(root / "out/a.csv"), a);
     EXPECT_EQ(CsvRows(root.path(), "out/sub/deep", "c.csv"), Json::parse(R"([["4"],["5"],["6"]])"));
+}
+
+// Rows [first, first + count) of a source without files (ADX, PostgreSQL): batches name no file.
+RowBatch Numbers(int first, int count) {
+    RowBatch batch(1);
+    for (int i = first; i < first + count; ++i) batch.AddRow()[0] = std::to_string(i);
+    return batch;
+}
+
+Json NumberRows(int first, int count) {
+    Json rows = Json::array();
+    for (int i = first; i < first + count; ++i) rows.push_back(Json::array({std::to_string(i)}));
+    return rows;
+}
+
+const Schema kNumberSchema = {{"v", ColumnType::kString}};
+
+// Writes rows 0..count-1 in batches of `batch_rows`, committing after each batch, and finishes.
+void WriteNumbers(Sink& sink, int count, int batch_rows) {
+    OpContext ctx;
+    ASSERT_TRUE(sink.Open(kNumberSchema, nullptr, ctx).ok());
+    uint64_t chunk = 0;
+    for (int first = 0; first < count; first += batch_rows) {
+        Status w = sink.Write(Numbers(first, std::min(batch_rows, count - first)), ctx);
+        ASSERT_TRUE(w.ok()) << w.error().message;
+        ASSERT_TRUE(sink.CommitChunk({"run-1", "Copy data", chunk++}, ctx).ok());
+    }
+    ASSERT_TRUE(sink.PrepareFinish(ctx).ok());
+    Status f = sink.Finish(ctx);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+}
+
+EndpointSpec SplitOut(const fs::path& root, Json format_settings, Json location = Json::object(),
+                      Json dataset = kHeader) {
+    location["folderPath"] = "parts";
+    return FileSpec(root, "DelimitedText", std::move(location), std::move(dataset),
+                    {{"formatSettings", std::move(format_settings)}});
+}
+
+TEST(MaxRowsPerFile, SplitsAResultIntoNumberedParts) {
+    TempDir root;
+    auto sink = std::move(FileConnector().make_sink(
+                              SplitOut(root.path(), {{"maxRowsPerFile", 4}, {"fileNamePrefix", "sales"}}),
+                              EnvWithRoot(root.path())))
+                    .value();
+    WriteNumbers(*sink, 10, 3);  // part boundaries fall inside batches
+    EXPECT_EQ(FilesUnder(root / "parts"),
+              (std::set<std::string>{"sales_00000.csv", "sales_00001.csv", "sales_00002.csv"}));
+    EXPECT_EQ(CsvRows(root.path(), "parts", "sales_00000.csv"), NumberRows(0, 4));
+    EXPECT_EQ(CsvRows(root.path(), "parts", "sales_00001.csv"), NumberRows(4, 4));
+    EXPECT_EQ(CsvRows(root.path(), "parts", "sales_00002.csv"), NumberRows(8, 2));
+    EXPECT_EQ(sink->stats().files_written, 3u);
+    EXPECT_EQ(sink->stats().rows_written, 10u);
+}
+
+TEST(MaxRowsPerFile, PartsAreNamedAfterThePrefixTheFileNameOrTheRun) {
+    TempDir root;
+    const auto env = EnvWithRoot(root.path());
+    // No prefix: the generated name; compressed: the number goes before ".csv.gz".
+    Json gzip = kHeader;
+    gzip["compressionCodec"] = "gzip";
+    auto sink = std::move(FileConnector().make_sink(
+                              SplitOut(root.path(), {{"maxRowsPerFile", 5}}, Json::object(), gzip), env))
+                    .value();
+    WriteNumbers(*sink, 6, 6);
+    EXPECT_EQ(FilesUnder(root / "parts"),
+              (std::set<std::string>{"data_run-1_00000.csv.gz", "data_run-1_00001.csv.gz"}));
+    fs::remove_all(root / "parts");
+    // A dataset fileName is split the same way.
+    sink = std::move(FileConnector().make_sink(
+                         SplitOut(root.path(), {{"maxRowsPerFile", 5}}, {{"fileName", "all.csv"}}), env))
+               .value();
+    WriteNumbers(*sink, 5, 2);  // exactly one full part: no empty second one
+    EXPECT_EQ(FilesUnder(root / "parts"), (std::set<std::string>{"all_00000.csv"}));
+    fs::remove_all(root / "parts");
+    // No rows at all: one part with the header.
+    sink = std::move(FileConnector().make_sink(
+                         SplitOut(root.path(), {{"maxRowsPerFile", 5}, {"fileNamePrefix", "x"}}), env))
+               .value();
+    WriteNumbers(*sink, 0, 1);
+    EXPECT_EQ(FilesUnder(root / "parts"), (std::set<std::string>{"x_00000.csv"}));
+    EXPECT_EQ(ReadFile(root / "parts/x_00000.csv"), "v\r\n");
+}
+
+TEST(MaxRowsPerFile, JsonArrayPartsAreWholeArrays) {
+    TempDir root;
+    auto spec = FileSpec(root.path(), "Json", {{"folderPath", "parts"}}, Json::object(),
+                         {{"formatSettings", {{"filePattern", "arrayOfObjects"}, {"maxRowsPerFile", 3}}}});
+    auto sink = std::move(FileConnector().make_sink(spec, EnvWithRoot(root.path()))).value();
+    WriteNumbers(*sink, 7, 2);
+    EXPECT_EQ(Json::parse(ReadFile(root / "parts/data_run-1_00000.json")),
+              Json::parse(R"([{"v":"0"},{"v":"1"},{"v":"2"}])"));
+    EXPECT_EQ(Json::parse(ReadFile(root / "parts/data_run-1_00001.json")),
+              Json::parse(R"([{"v":"3"},{"v":"4"},{"v":"5"}])"));
+    EXPECT_EQ(Json::parse(ReadFile(root / "parts/data_run-1_00002.json")), Json::parse(R"([{"v":"6"}])"));
+}
+
+TEST(MaxRowsPerFile, SplitsEachSourceFileOfAFileCopy) {
+    TempDir root;
+    WriteSourceFiles(root.path());
+    auto out = Out(root.path(), "out", "PreserveHierarchy");
+    out.settings["formatSettings"] = {{"maxRowsPerFile", 2}, {"fileNamePrefix", "ignored"}};
+    Copy(FileSpec(root.path(), "DelimitedText", {{"folderPath", "src"}}, kHeader), out,
+         EnvWithRoot(root.path()),
+         /*batch_rows=*/3);
+    EXPECT_EQ(FilesUnder(root / "out"),
+              (std::set<std::string>{"a_00000.csv", "sub/b_00000.csv", "sub/deep/c_00000.csv",
+                                     "sub/deep/c_00001.csv"}));
+    EXPECT_EQ(CsvRows(root.path(), "out/sub/deep", "c_00000.csv"), Json::parse(R"([["4"],["5"]])"));
+    EXPECT_EQ(CsvRows(root.path(), "out/sub/deep", "c_00001.csv"), Json::parse(R"([["6"]])"));
+}
+
+// Attempt 1 commits rows 0-5 with parts of 4 (part 1 holds 4 and 5), then writes 6-8 without committing
+// them (6 and 7 fill part 1, 8 begins part 2) and dies; attempt 2 resumes in part 1 after row 5.
+TEST(MaxRowsPerFile, ACrashInsideAPartResumesInThatPart) {
+    TempDir root;
+    const auto env = EnvWithRoot(root.path());
+    const auto spec = SplitOut(root.path(), {{"maxRowsPerFile", 4}, {"fileNamePrefix", "p"}});
+    OpContext ctx;
+    Json saved;
+    {
+        auto sink = std::move(FileConnector().make_sink(spec, env)).value();
+        ASSERT_TRUE(sink->Open(kNumberSchema, nullptr, ctx).ok());
+        ASSERT_TRUE(sink->Write(Numbers(0, 3), ctx).ok());
+        ASSERT_TRUE(sink->CommitChunk({"run-1", "Copy data", 0}, ctx).ok());
+        ASSERT_TRUE(sink->Write(Numbers(3, 3), ctx).ok());
+        auto cp = sink->CommitChunk({"run-1", "Copy data", 1}, ctx);
+        ASSERT_TRUE(cp.ok());
+        saved = Json::parse(cp->dump());
+        EXPECT_EQ(saved.value("part", 0), 1);
+        EXPECT_EQ(saved.value("fileRows", 0), 2);
+        ASSERT_TRUE(sink->Write(Numbers(6, 3), ctx).ok());  // ends part 1 after row 7, starts part 2
+        (void)sink.release();
+    }
+    auto sink = std::move(FileConnector().make_sink(spec, env)).value();
+    Status opened = sink->Open(kNumberSchema, saved, ctx);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    ASSERT_TRUE(sink->Write(Numbers(6, 5), ctx).ok());
+    ASSERT_TRUE(sink->CommitChunk({"run-1", "Copy data", 2}, ctx).ok());
+    ASSERT_TRUE(sink->PrepareFinish(ctx).ok());
+    ASSERT_TRUE(sink->Finish(ctx).ok());
+    EXPECT_EQ(FilesUnder(root / "parts"),
+              (std::set<std::string>{"p_00000.csv", "p_00001.csv", "p_00002.csv"}));
+    EXPECT_EQ(CsvRows(root.path(), "parts", "p_00000.csv"), NumberRows(0, 4));
+    EXPECT_EQ(CsvRows(root.path(), "parts", "p_00001.csv"), NumberRows(4, 4));
+    EXPECT_EQ(CsvRows(root.path(), "parts", "p_00002.csv"), NumberRows(8, 3));
+}
+
+TEST(MaxRowsPerFile, BadSettingsNameTheirPath) {
+    TempDir root;
+    const auto env = EnvWithRoot(root.path());
+    auto zero = FileConnector().make_sink(SplitOut(root.path(), {{"maxRowsPerFile", 0}}), env);
+    ASSERT_FALSE(zero.ok());
+    EXPECT_EQ(zero.error().target, "sink.formatSettings.maxRowsPerFile");
+    auto slash = FileConnector().make_sink(
+        SplitOut(root.path(), {{"maxRowsPerFile", 3}, {"fileNamePrefix", "a/b"}}), env);
+    ASSERT_FALSE(slash.ok());
+    EXPECT_EQ(slash.error().target, "sink.formatSettings.fileNamePrefix");
 }
 
 }  // namespace
