@@ -19,7 +19,8 @@
 //     status table) and the SDK from before its client is created until the success-queue message arrives.
 //     Both figures are the CSV file's size over those seconds. `.show ingestion failures` must stay empty.
 //
-// Exits non-zero when a run fails, the phase-1 comparison fails, or the median ratio is below the goal (3x).
+// Exits non-zero when a run fails, the phase-1 comparison fails, or (local file source only) the median
+// ratio is below the goal (3x).
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -530,6 +531,12 @@ int main(int argc, char** argv) {
     }
     if (failed) return 1;
     const double ratio = Median(ratios);
+    if (g_blob_source) {
+        // The 3x goal is the local-file path's (issue 6); reading from Azurite, a single Node process serving
+        // the ranges, has none: the ratio is reported.
+        std::printf("median ratio %.2fx (Blob source: reported, no goal)\n", ratio);
+        return 0;
+    }
     const bool pass = ratio >= kGoalRatio;
     std::printf("median ratio %.2fx (goal >= %.0fx): %s\n", ratio, kGoalRatio, pass ? "PASS" : "FAIL");
     return pass ? 0 : 1;

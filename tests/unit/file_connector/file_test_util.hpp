@@ -65,4 +65,38 @@ inline Result<SourceOutput> ReadSource(const EndpointSpec& spec, const Connector
     return out;
 }
 
+// Drives a source and a sink as the Copy activity does (no mapping): batches of `batch_rows`, a commit
+// every `chunk_rows` rows, PrepareFinish and Finish.
+inline void CopyThroughConnectors(const EndpointSpec& in, const EndpointSpec& out, const ConnectorEnv& env,
+                                  size_t batch_rows, uint64_t chunk_rows) {
+    auto source = FileConnector().make_source(in, env);
+    ASSERT_TRUE(source.ok()) << source.error().message;
+    auto sink = FileConnector().make_sink(out, env);
+    ASSERT_TRUE(sink.ok()) << sink.error().message;
+    OpContext ctx;
+    auto schema = (*source)->Open(ctx);
+    ASSERT_TRUE(schema.ok()) << schema.error().message;
+    ASSERT_TRUE((*sink)->Open(*schema, nullptr, ctx).ok());
+    RowBatch batch;
+    uint64_t chunk = 0, since_commit = 0;
+    for (bool more = true; more;) {
+        auto next = (*source)->Next(batch, batch_rows, ctx);
+        ASSERT_TRUE(next.ok()) << next.error().message;
+        more = *next;
+        if (batch.rows() == 0) continue;
+        Status written = (*sink)->Write(batch, ctx);
+        ASSERT_TRUE(written.ok()) << written.error().message;
+        since_commit += batch.rows();
+        if (since_commit >= chunk_rows) {
+            ASSERT_TRUE((*sink)->CommitChunk({"run-1", "Copy data", chunk++}, ctx).ok());
+            since_commit = 0;
+        }
+    }
+    ASSERT_TRUE((*sink)->CommitChunk({"run-1", "Copy data", chunk++}, ctx).ok());
+    auto prepared = (*sink)->PrepareFinish(ctx);
+    ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+    Status finished = (*sink)->Finish(ctx);
+    ASSERT_TRUE(finished.ok()) << finished.error().message;
+}
+
 }  // namespace adxflow::testing

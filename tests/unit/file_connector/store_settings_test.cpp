@@ -98,25 +98,8 @@ TEST(StoreSettings, DeleteFilesAfterCompletionRemovesWhatWasRead) {
     EXPECT_TRUE(fs::exists(root / "d/b.txt"));
 }
 
-// Source -> sink through the connector, as the Copy activity drives them (without mapping).
 void Copy(const EndpointSpec& in, const EndpointSpec& out, const ConnectorEnv& env) {
-    auto source = FileConnector().make_source(in, env);
-    ASSERT_TRUE(source.ok()) << source.error().message;
-    auto sink = FileConnector().make_sink(out, env);
-    ASSERT_TRUE(sink.ok()) << sink.error().message;
-    OpContext ctx;
-    auto schema = (*source)->Open(ctx);
-    ASSERT_TRUE(schema.ok()) << schema.error().message;
-    ASSERT_TRUE((*sink)->Open(*schema, nullptr, ctx).ok());
-    RowBatch batch;
-    bool more = true;
-    while (more) {
-        auto next = (*source)->Next(batch, 3, ctx);
-        ASSERT_TRUE(next.ok()) << next.error().message;
-        more = *next;
-        ASSERT_TRUE((*sink)->Write(batch, ctx).ok());
-    }
-    ASSERT_TRUE((*sink)->Finish(ctx).ok());
+    CopyThroughConnectors(in, out, env, /*batch_rows=*/3, /*chunk_rows=*/1000);
 }
 
 TEST(StoreSettings, BinaryCopyHonoursCopyBehavior) {
