@@ -28,11 +28,9 @@ void RegisterBuiltinConnectors(ConnectorRegistry& registry, const AzureSettings&
                 "azure: {} is plain http (accepted for loopback hosts only; tokens travel unencrypted)",
                 *url);
     registry.Register(blob::MakeBlobConnector(services, env));
-    // PostgreSQL passwords may live in Key Vault, read with the same client and identity as ADX's secrets.
-    registry.Register(postgres::MakePostgresConnector(
-        [services, env](const Json& reference, const std::string& path, const CancellationToken* cancel) {
-            return adx::FetchKeyVaultSecret(reference, path, *services, env, cancel);
-        }));
+    // PostgreSQL passwords and Blob credentials may live in Key Vault, read with the same client and identity
+    // as ADX's secrets.
+    registry.Register(postgres::MakePostgresConnector(adx::KeyVaultSecretFetcher(services, env)));
     registry.Register(adx::MakeAdxConnector(std::move(services), std::move(env)));
     registry.Register(adx::MakeKeyVaultDescriptor());
 }

@@ -60,7 +60,8 @@ class Source {
     // Clears `batch` and fills it with at most `max_rows` rows; false once the source is exhausted (the
     // batch may still hold the last rows). Memory stays bounded by the batch, whatever the data size.
     virtual Result<bool> Next(RowBatch& batch, size_t max_rows, const OpContext& ctx) = 0;
-    // Called once the sink has published every row (file stores: deleteFilesAfterCompletion). Default: nothing.
+    // Called once the sink has published every row (file stores: deleteFilesAfterCompletion). Default:
+    // nothing.
     virtual Status Complete(const OpContext& ctx) {
         (void)ctx;
         return Ok();
@@ -101,6 +102,11 @@ class Sink {
     virtual void Abort() noexcept {}
     virtual SinkStats stats() const = 0;
 };
+
+// Opens an AzureKeyVaultSecret reference (its `store` inlined by the engine) and returns the secret; the
+// daemon wires it to the ADX connector's Key Vault client. `path` names the referencing field in errors.
+using SecretFetcher = std::function<Result<std::string>(const Json& reference, const std::string& path,
+                                                        const CancellationToken*)>;
 
 // What the daemon lends to connectors.
 struct ConnectorEnv {

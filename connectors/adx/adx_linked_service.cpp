@@ -91,6 +91,13 @@ Result<std::string> FetchKeyVaultSecret(const Json& reference, const std::string
     return value->get<std::string>();
 }
 
+SecretFetcher KeyVaultSecretFetcher(std::shared_ptr<AdxServices> services, AdxEnvironment env) {
+    return [services = std::move(services), env = std::move(env)](
+               const Json& reference, const std::string& path, const CancellationToken* cancel) {
+        return FetchKeyVaultSecret(reference, path, *services, env, cancel);
+    };
+}
+
 std::string AdxAuth::Describe() const {
     switch (kind) {
         case Kind::kServicePrincipal:

@@ -13,6 +13,7 @@
 
 #include "connectors/adx/kusto_client.hpp"
 #include "connectors/common/identity/credential.hpp"
+#include "core/contract.hpp"
 #include "core/json.hpp"
 
 namespace adxflow::adx {
@@ -53,6 +54,8 @@ Result<std::shared_ptr<identity::TokenCredential>> MakeCredential(const AdxAuth&
 // read with the vault's identity; `path` names the referencing field in errors. Also used by PostgreSQL.
 Result<std::string> FetchKeyVaultSecret(const Json& reference, const std::string& path, AdxServices& services,
                                         const AdxEnvironment& env, const CancellationToken* cancel);
+// FetchKeyVaultSecret as the SecretFetcher other connectors (PostgreSQL, Blob) are given.
+SecretFetcher KeyVaultSecretFetcher(std::shared_ptr<AdxServices> services, AdxEnvironment env);
 
 // "hh:mm:ss", "d.hh:mm:ss" (ADF timespans); kInvalidInput naming `path` otherwise.
 Result<std::chrono::milliseconds> ParseTimespan(const Json& value, std::string_view path);

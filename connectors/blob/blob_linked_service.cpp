@@ -19,8 +19,9 @@ bool IsType(const Json& v, std::string_view type) {
     return t && t->is_string() && IEquals(t->get<std::string>(), type);
 }
 
-// A plain string or a SecureString's value; empty when absent. Key Vault references are not opened here.
-Result<std::string> SecretText(const Json& tp, const char* name) {
+// A plain string, a SecureString's value or a Key Vault secret; empty when absent.
+Result<std::string> SecretText(const Json& tp, const char* name, const SecretFetcher& fetch,
+                               const CancellationToken* cancel) {
     const Json* v = FindMember(tp, name);
     const std::string path = JoinPath(kBase, name);
     if (!v || v->is_null()) return std::string();
@@ -30,12 +31,14 @@ Result<std::string> SecretText(const Json& tp, const char* name) {
         if (!value || !value->is_string()) return Invalid(path + ".value", "is required");
         return value->get<std::string>();
     }
-    if (IsType(*v, "AzureKeyVaultSecret"))
-        return MakeError(
-            ErrorKind::kUnsupported, "blob.linked_service",
-            path + ": a Key Vault reference is not supported for this field yet; give a SecureString",
-            "UnsupportedOption", path);
-    return Invalid(path, "must be a string or a SecureString");
+    if (IsType(*v, "AzureKeyVaultSecret")) {
+        if (!fetch)
+            return MakeError(ErrorKind::kUnsupported, "blob.linked_service",
+                             path + ": Key Vault references are not available here", "InvalidLinkedService",
+                             path);
+        return fetch(*v, path, cancel);
+    }
+    return Invalid(path, "must be a string, a SecureString or an AzureKeyVaultSecret reference");
 }
 
 std::string OptionalString(const Json& tp, const char* name) {
@@ -45,13 +48,15 @@ std::string OptionalString(const Json& tp, const char* name) {
 
 }  // namespace
 
-Result<BlobLinkedService> ParseBlobLinkedService(const Json& tp) {
+Result<BlobLinkedService> ParseBlobLinkedService(const Json& tp, const SecretFetcher& fetch,
+                                                 const CancellationToken* cancel) {
     if (!tp.is_object()) return Invalid(kBase, "must be an object");
     BlobLinkedService ls;
-    ADXFLOW_ASSIGN_OR_RETURN(std::string connection_string, SecretText(tp, "connectionString"));
-    ADXFLOW_ASSIGN_OR_RETURN(std::string sas_uri, SecretText(tp, "sasUri"));
-    ADXFLOW_ASSIGN_OR_RETURN(std::string sas_token, SecretText(tp, "sasToken"));
-    ADXFLOW_ASSIGN_OR_RETURN(std::string account_key, SecretText(tp, "accountKey"));
+    ADXFLOW_ASSIGN_OR_RETURN(std::string connection_string,
+                             SecretText(tp, "connectionString", fetch, cancel));
+    ADXFLOW_ASSIGN_OR_RETURN(std::string sas_uri, SecretText(tp, "sasUri", fetch, cancel));
+    ADXFLOW_ASSIGN_OR_RETURN(std::string sas_token, SecretText(tp, "sasToken", fetch, cancel));
+    ADXFLOW_ASSIGN_OR_RETURN(std::string account_key, SecretText(tp, "accountKey", fetch, cancel));
     const std::string service_endpoint = OptionalString(tp, "serviceEndpoint");
     const std::string auth_type = OptionalString(tp, "authenticationType");
 

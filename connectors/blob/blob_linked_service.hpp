@@ -14,6 +14,7 @@
 
 #include "connectors/adx/adx_linked_service.hpp"
 #include "connectors/common/azure/account.hpp"
+#include "core/contract.hpp"
 #include "core/json.hpp"
 
 namespace adxflow::blob {
@@ -27,8 +28,11 @@ struct BlobLinkedService {
     adx::AdxAuth auth;
 };
 
-// `tp` is the linked service's typeProperties; errors name "linkedService.typeProperties.<field>".
-Result<BlobLinkedService> ParseBlobLinkedService(const Json& tp);
+// `tp` is the linked service's typeProperties; errors name "linkedService.typeProperties.<field>". The secret
+// fields (connectionString, sasUri, sasToken, accountKey) may be AzureKeyVaultSecret references, opened
+// with `fetch` (without one they are refused).
+Result<BlobLinkedService> ParseBlobLinkedService(const Json& tp, const SecretFetcher& fetch = {},
+                                                 const CancellationToken* cancel = nullptr);
 
 struct BlobLocation {
     std::string container;

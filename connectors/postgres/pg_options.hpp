@@ -16,15 +16,13 @@
 #include <vector>
 
 #include "core/cancel.hpp"
+#include "core/contract.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 
 namespace adxflow::postgres {
 
-// Fetches an AzureKeyVaultSecret reference (the daemon wires it to the ADX connector's Key Vault client);
-// `path` names the field for errors.
-using SecretFetcher = std::function<Result<std::string>(const Json& reference, const std::string& path,
-                                                        const CancellationToken*)>;
+using adxflow::SecretFetcher;  // core/contract.hpp
 
 struct PgLinkedService {
     std::string host;

@@ -12,14 +12,21 @@ using namespace std::chrono_literals;
 
 Result<std::unique_ptr<EmulatorProcess>> EmulatorProcess::StartWithAdminPrincipal(
     const std::filesystem::path& dir, const std::string& database, const std::string& tenant,
-    const std::string& client_id, const std::string& secret, const std::string& storage) {
+    const std::string& client_id, const std::string& secret, const std::string& storage,
+    const Json& key_vault_secrets) {
     const std::filesystem::path config = dir / "emulator.json";
-    WriteFile(config, Json{{"identities", Json::array({{{"type", "servicePrincipal"},
-                                                        {"tenant", tenant},
-                                                        {"clientId", client_id},
-                                                        {"clientSecret", secret},
-                                                        {"roles", {{"*", "admin"}}}}})}}
-                          .dump());
+    Json emulator_config = {{"identities", Json::array({{{"type", "servicePrincipal"},
+                                                         {"tenant", tenant},
+                                                         {"clientId", client_id},
+                                                         {"clientSecret", secret},
+                                                         {"roles", {{"*", "admin"}}}}})}};
+    if (key_vault_secrets.is_object()) {
+        // The vault is read with the daemon's system-assigned identity (point --azure-imds-endpoint here).
+        emulator_config["keyVaultSecrets"] = key_vault_secrets;
+        emulator_config["identities"].push_back(
+            {{"type", "systemManagedIdentity"}, {"roles", {{"*", "admin"}}}});
+    }
+    WriteFile(config, emulator_config.dump());
     std::vector<std::string> flags;
     for (const std::string& flag :
          {std::string("--database"), database, std::string("--config"), config.string()})

@@ -13,6 +13,7 @@
 
 #include "connectors/common/http/http_client.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/tls_cert.hpp"
 
@@ -27,10 +28,12 @@ class EmulatorProcess {
                                                           bool tls = false);
     // The integration tests' cluster: TLS, one database, and one identity, a service principal that is
     // admin everywhere. With `storage` (Azurite's connection string) queued ingestion is on, polled every
-    // 50 ms.
+    // 50 ms. With `key_vault_secrets` ({"name": "value"}) its Key Vault holds them, readable by the
+    // system-assigned identity it then also serves.
     static Result<std::unique_ptr<EmulatorProcess>> StartWithAdminPrincipal(
         const std::filesystem::path& dir, const std::string& database, const std::string& tenant,
-        const std::string& client_id, const std::string& secret, const std::string& storage = {});
+        const std::string& client_id, const std::string& secret, const std::string& storage = {},
+        const Json& key_vault_secrets = nullptr);
     ~EmulatorProcess();
 
     const std::string& url() const { return url_; }  // http(s)://127.0.0.1:PORT

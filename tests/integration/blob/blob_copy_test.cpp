@@ -100,8 +100,10 @@ class BlobCopyTest : public ::testing::Test {
         auto azurite = AzuriteProcess::Start();
         ASSERT_TRUE(azurite.ok()) << azurite.error().message;
         azurite_ = azurite->release();
-        auto emulator = EmulatorProcess::StartWithAdminPrincipal(work_->path(), "Sales", kTenant, kAppId,
-                                                                 kAppSecret, azurite_->connection_string());
+        // The Blob connection string also lives in the emulator's Key Vault (ConnectionStringFromKeyVault).
+        auto emulator = EmulatorProcess::StartWithAdminPrincipal(
+            work_->path(), "Sales", kTenant, kAppId, kAppSecret, azurite_->connection_string(),
+            Json{{"blob-connection", azurite_->connection_string()}});
         ASSERT_TRUE(emulator.ok()) << emulator.error().message;
         emulator_ = emulator->release();
         fs::create_directories(work_->path() / "files/out");
@@ -116,7 +118,8 @@ class BlobCopyTest : public ::testing::Test {
         options.file_roots = {work_->path() / "files"};
         options.extra_flags = {"--azure-authority-host", emulator_->url(),
                                "--azure-ca-file",        emulator_->certificate()->cert_file.string(),
-                               "--copy-chunk-rows",      "1000"};
+                               "--copy-chunk-rows",      "1000",
+                               "--azure-imds-endpoint",  emulator_->url()};
         auto daemon = DaemonProcess::Start(options);
         ASSERT_TRUE(daemon.ok()) << daemon.error().message;
         daemon_ = daemon->release();
@@ -453,6 +456,52 @@ TEST_F(BlobCopyTest, BlobCsvTreeCopiedFileByFileWithEachCopyBehavior) {
                 ASSERT_EQ(lines[i], ExpectedJsonFromCsv(f.first + i)) << name << " line " << i;
         }
     }
+}
+
+// The connection string as an AzureKeyVaultSecret reference, read with the daemon's system-assigned
+// identity from the emulator's vault: a Lookup reads through it, and the secret shows nowhere.
+TEST_F(BlobCopyTest, ConnectionStringFromKeyVault) {
+    Upload("landing", "vault/v.csv", Csv(7, 3));
+    Put("linkedservices/Vault",
+        {{"properties", {{"type", "AzureKeyVault"}, {"typeProperties", {{"baseUrl", emulator_->url()}}}}}});
+    Put("linkedservices/BlobVault",
+        {{"properties",
+          {{"type", "AzureBlobStorage"},
+           {"typeProperties",
+            {{"connectionString",
+              {{"type", "AzureKeyVaultSecret"},
+               {"store", {{"referenceName", "Vault"}, {"type", "LinkedServiceReference"}}},
+               {"secretName", "blob-connection"}}}}}}}});
+    Json dataset = {
+        {"properties",
+         {{"type", "DelimitedText"},
+          {"linkedServiceName", {{"referenceName", "BlobVault"}, {"type", "LinkedServiceReference"}}},
+          {"typeProperties",
+           {{"location",
+             {{"type", "AzureBlobStorageLocation"},
+              {"container", "landing"},
+              {"folderPath", "vault"},
+              {"fileName", "v.csv"}}},
+            {"columnDelimiter", ","},
+            {"escapeChar", "\""},
+            {"firstRowAsHeader", true}}}}}};
+    Put("datasets/BlobVaultCsv", dataset);
+    Json lookup = {{"name", "Peek"},
+                   {"type", "Lookup"},
+                   {"typeProperties",
+                    {{"source", {{"type", "DelimitedTextSource"}}},
+                     {"dataset", {{"referenceName", "BlobVaultCsv"}, {"type", "DatasetReference"}}},
+                     {"firstRowOnly", false}}}};
+    auto [run, acts] = Run("BlobVaultLookup", Json::array({lookup}));
+    ASSERT_EQ(run.value("status", ""), "Succeeded") << acts.dump(2) << daemon_->LogTail();
+    ASSERT_EQ(acts[0]["output"].value("count", 0), 3) << acts.dump(2);
+    EXPECT_EQ(acts[0]["output"]["value"][0]["id"], "7");
+    EXPECT_EQ(acts[0]["output"]["value"][2]["name"], MakeRow(9).name);
+    const std::string cs = azurite_->connection_string();
+    const std::string key_part = cs.substr(cs.find("AccountKey=") + 11, 24);
+    ASSERT_EQ(key_part.size(), 24u);
+    EXPECT_EQ(acts.dump().find(key_part), std::string::npos);
+    EXPECT_EQ(daemon_->LogTail(1 << 20).find(key_part), std::string::npos);
 }
 
 // enableSkipIncompatibleRow: rows with more fields than the header fail the copy by default; skipped, they

@@ -8,7 +8,9 @@
 #include <sstream>
 #include <thread>
 
+#include "core/utf8.hpp"
 #include "daemon/app/app.hpp"
+#include "daemon/http/api_types.hpp"
 #include "tests/support/test_support.hpp"
 
 namespace adxflow {
@@ -339,3 +341,27 @@ TEST_F(ApiTest, ArmPathRules) {
 
 }  // namespace
 }  // namespace adxflow
+
+namespace adxflow::api {
+namespace {
+
+// A path or query that is not UTF-8 once percent-decoded is a malformed target (400): names from the path
+// go into JSON answers and stored bodies, and the JSON serializer aborts on them (found by fuzz_router).
+TEST(ParseTargetTest, RefusesTextThatIsNotUtf8) {
+    std::string path;
+    std::map<std::string, std::string> query;
+    EXPECT_TRUE(ParseTarget("/factories/f/linkedservices/Z%C3%B6e?api-version=2018-06-01", path, query));
+    EXPECT_EQ(path,
+              "/factories/f/linkedservices/Z\xC3\xB6"
+              "e");
+    EXPECT_FALSE(ParseTarget("/factories/f/linkedservices/L%DF", path, query));
+    EXPECT_FALSE(ParseTarget("/factories/f/linkedservices/L\xDF?x=1", path, query));
+    EXPECT_FALSE(ParseTarget("/x?name=%ED%A0%80", path, query));  // a surrogate
+    EXPECT_FALSE(ParseTarget("/x?%C0%AF=1", path, query));        // an overlong '/'
+    EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));
+    EXPECT_FALSE(IsValidUtf8("\xF0\x9F\x98"));
+    EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // past U+10FFFF
+}
+
+}  // namespace
+}  // namespace adxflow::api

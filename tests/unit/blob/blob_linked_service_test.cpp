@@ -20,6 +20,39 @@ namespace {
 const std::string kKey =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+// Key Vault references in the secret fields are opened with the fetcher the daemon gives (the real one is
+// exercised against the emulator's vault in BlobCopyTest.ConnectionStringFromKeyVault).
+TEST(BlobLinkedService, SecretsFromKeyVault) {
+    const Json vault = {{"type", "AzureKeyVaultSecret"},
+                        {"store", {{"referenceName", "Vault"}, {"type", "LinkedServiceReference"}}},
+                        {"secretName", "blob-key"}};
+    std::vector<std::string> asked;
+    SecretFetcher fetch = [&](const Json& reference, const std::string& path, const CancellationToken*) {
+        asked.push_back(path + "=" + reference.value("secretName", ""));
+        return Result<std::string>(kKey);
+    };
+    auto ls = ParseBlobLinkedService(
+        {{"connectionString",
+          "DefaultEndpointsProtocol=https;AccountName=acct;EndpointSuffix=core.windows.net"},
+         {"accountKey", vault}},
+        fetch);
+    ASSERT_TRUE(ls.ok()) << ls.error().Describe();
+    EXPECT_TRUE(ls->account.uses_shared_key());
+    EXPECT_EQ(asked, std::vector<std::string>{"linkedService.typeProperties.accountKey=blob-key"});
+
+    // A vault that fails names the field; without a fetcher the reference is refused, naming it too.
+    SecretFetcher failing = [](const Json&, const std::string& path, const CancellationToken*) {
+        return Result<std::string>(MakeError(ErrorKind::kForbidden, "keyvault", path + ": access denied"));
+    };
+    auto denied = ParseBlobLinkedService({{"connectionString", vault}}, failing);
+    ASSERT_FALSE(denied.ok());
+    EXPECT_NE(denied.error().message.find("linkedService.typeProperties.connectionString"),
+              std::string::npos);
+    auto none = ParseBlobLinkedService({{"sasUri", vault}});
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().target, "linkedService.typeProperties.sasUri");
+}
+
 TEST(BlobLinkedService, ConnectionStringWithKeyOrSas) {
     const std::string text = "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + kKey +
                              ";EndpointSuffix=core.windows.net";
