@@ -38,14 +38,11 @@ Result<std::shared_ptr<azure::BlobClient>> MakeClient(BlobLinkedService ls,
 }
 
 // Secrets in Key Vault are read with the same client and identity as ADX's.
-SecretFetcher KeyVault(const std::shared_ptr<adx::AdxServices>& services, const adx::AdxEnvironment& env) {
-    return adx::KeyVaultSecretFetcher(services, env);
-}
-
 Result<Resolved> Resolve(const EndpointSpec& spec, const std::shared_ptr<adx::AdxServices>& services,
                          const adx::AdxEnvironment& env, std::string_view settings_path) {
-    ADXFLOW_ASSIGN_OR_RETURN(BlobLinkedService ls,
-                             ParseBlobLinkedService(spec.linked_service, KeyVault(services, env), nullptr));
+    ADXFLOW_ASSIGN_OR_RETURN(
+        BlobLinkedService ls,
+        ParseBlobLinkedService(spec.linked_service, adx::KeyVaultSecretFetcher(services, env), nullptr));
     Resolved r;
     ADXFLOW_ASSIGN_OR_RETURN(r.location, ParseBlobLocation(spec.dataset, ls));
     ADXFLOW_ASSIGN_OR_RETURN(
@@ -64,7 +61,8 @@ Json Step(const std::string& name, const char* status, const std::string& messag
 Json TestBlobConnection(const std::shared_ptr<adx::AdxServices>& services, const adx::AdxEnvironment& env,
                         const EndpointSpec& spec, const OpContext& ctx) {
     Json steps = Json::array();
-    auto ls = ParseBlobLinkedService(spec.linked_service, KeyVault(services, env), &ctx.cancel);
+    auto ls =
+        ParseBlobLinkedService(spec.linked_service, adx::KeyVaultSecretFetcher(services, env), &ctx.cancel);
     if (!ls.ok()) {
         steps.push_back(Step("linkedService", "Failed", ls.error().message));
         steps.push_back(Step("reach", "Skipped", "an earlier step failed"));
